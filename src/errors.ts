@@ -1,0 +1,104 @@
+/**
+ * The error registry: every error mq reports has a stable code, an HTTP status, whether a retry can help, and a
+ * default for `written` (did the write happen?). The server serialises these, the client rebuilds them, the CLI maps
+ * them to exit codes, and docs/api.md lists them. Add codes here, never ad hoc.
+ */
+export type Written = true | false | 'unknown';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly written: Written;
+  readonly summary: string;
+}
+
+function spec(status: number, summary: string, retriable = false, written: Written = false): ErrorSpec {
+  return {status, retriable, written, summary};
+}
+
+export const ERROR_SPECS = {
+  BAD_REQUEST: spec(400, 'The request is malformed (query parameters, path, headers).'),
+  INVALID_JSON: spec(400, 'The body is not valid JSON or NDJSON.'),
+  INVALID_FIELD: spec(400, 'A field has the wrong type or an invalid value.'),
+  MISSING_FIELD: spec(400, 'A required field is missing.'),
+  UNKNOWN_FIELD: spec(400, 'The envelope has a field mq does not know (or a forbidden key such as __proto__).'),
+  INVALID_TOPIC_NAME: spec(400, 'Topic names are [A-Za-z0-9._-]{1,196}, not all dots; names starting with __ are internal.'),
+  INVALID_OFFSET: spec(400, 'Offsets are non-negative integers below 2^53.'),
+  INVALID_CONFIG: spec(400, 'A topic or broker setting is out of range.'),
+  INVALID_BATCH: spec(400, 'At least one message of a batch is invalid; nothing was written (see details.errors).'),
+  UNAUTHORIZED: spec(401, 'A valid token is required.'),
+  FORBIDDEN: spec(403, 'The token lacks the grant for this operation.'),
+  NOT_FOUND: spec(404, 'No such endpoint.'),
+  TOPIC_NOT_FOUND: spec(404, 'The topic does not exist (and auto-creation is off, or this is a read).'),
+  PARTITION_NOT_FOUND: spec(404, 'The topic has no such partition.'),
+  METHOD_NOT_ALLOWED: spec(405, 'The endpoint does not support this method.'),
+  TOPIC_EXISTS: spec(409, 'A topic with this name already exists.'),
+  ID_CONFLICT: spec(409, 'A message with this id but a different payload was written within the de-duplication window.'),
+  MESSAGE_TOO_LARGE: spec(413, 'A message exceeds the maximum message size.'),
+  REQUEST_TOO_LARGE: spec(413, 'The request body exceeds the maximum request size.'),
+  BATCH_TOO_LARGE: spec(413, 'The batch has more messages than allowed.'),
+  UNSUPPORTED_MEDIA_TYPE: spec(415, 'Use application/json or application/x-ndjson.'),
+  OFFSET_OUT_OF_RANGE: spec(416, 'The offset is outside [log start, high watermark].'),
+  NOT_LEADER: spec(421, 'This broker does not lead the partition; details name the leader.', true),
+  RATE_LIMITED: spec(429, 'Too many requests; retry after the Retry-After header.', true),
+  INTERNAL: spec(500, 'An unexpected error; the broker logged it.', false, 'unknown'),
+  DATA_CORRUPTED: spec(500, 'Stored data failed its CRC check; the broker does not serve it.'),
+  UNAVAILABLE: spec(503, 'The broker cannot serve this request right now.', true),
+  SHUTTING_DOWN: spec(503, 'The broker is stopping.', true),
+  TIMEOUT: spec(504, 'The operation did not finish in time; it may still complete.', true, 'unknown'),
+  DISK_FULL: spec(507, 'The broker is out of disk space; nothing was written.', true),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_SPECS;
+
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    written: Written;
+    retriable: boolean;
+    details?: Record<string, unknown>;
+  };
+}
+
+export class MqError extends Error {
+  override name = 'MqError';
+  readonly status: number;
+  readonly retriable: boolean;
+  readonly written: Written;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: Record<string, unknown>,
+    written?: Written,
+  ) {
+    const s: ErrorSpec = ERROR_SPECS[code];
+    super(message ?? s.summary);
+    this.status = s.status;
+    this.retriable = s.retriable;
+    this.written = written ?? s.written;
+  }
+
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = {code: this.code, message: this.message, written: this.written, retriable: this.retriable};
+    if (this.details !== undefined) error.details = this.details;
+    return {error};
+  }
+
+  /** Rebuilds an error from a response body (the client side). Unknown codes keep their text but map to INTERNAL's class. */
+  static fromBody(status: number, body: unknown): MqError {
+    const e = (body as Partial<ErrorBody> | undefined)?.error;
+    if (e && typeof e.code === 'string') {
+      const known = e.code in ERROR_SPECS ? (e.code as ErrorCode) : 'INTERNAL';
+      const err = new MqError(known, e.message, e.details, e.written);
+      if (known !== e.code) (err as {code: string}).code = e.code;
+      return err;
+    }
+    return new MqError(status >= 500 ? 'UNAVAILABLE' : 'BAD_REQUEST', `HTTP ${status}`, undefined, status >= 500 ? 'unknown' : false);
+  }
+}
+
+export function isMqError(e: unknown): e is MqError {
+  return e instanceof MqError;
+}

@@ -1,0 +1,406 @@
+import {entryCrc, messageCrc} from './crc.js';
+import {CorruptionError} from './corruption.js';
+import {
+  EntryKind,
+  type AppendMessagesInput,
+  type DedupRecord,
+  type DeleteResult,
+  type HardState,
+  type LogEntry,
+  type LogStore,
+  type PartitionState,
+  type ReadLimits,
+  type StoreStats,
+  type StoredMessage,
+} from './types.js';
+
+export interface MemoryStoreOptions {
+  /** false models a disk whose writes stay in a volatile cache until sync(): crash() then drops them. */
+  syncOnCommit?: boolean;
+}
+
+interface Part {
+  state: PartitionState;
+  /** msgs[i].offset === state.logStart + i */
+  msgs: StoredMessage[];
+  /** entries[i].index === state.firstIndex + i */
+  entries: LogEntry[];
+  spill: Map<string, DedupRecord>;
+}
+
+/**
+ * The in-memory LogStore: same contract as SQLite, used by unit tests, the embedded test broker and simulations.
+ * Every mutation records its inverse in an undo log; a failed transaction reverts to its mark, a commit marks the
+ * log durable (or not, with syncOnCommit=false), and crash() reverts every write that was never synced.
+ */
+export class MemoryStore implements LogStore {
+  readonly kind = 'memory' as const;
+  private readonly parts = new Map<number, Part>();
+  private readonly hard = new Map<number, HardState>();
+  private readonly meta = new Map<string, string>();
+  private readonly undo: Array<() => void> = [];
+  private readonly syncOnCommit: boolean;
+  private depth = 0;
+  private commits = 0;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.syncOnCommit = opts.syncOnCommit ?? true;
+  }
+
+  transaction<T>(fn: () => T): T {
+    const mark = this.undo.length;
+    this.depth++;
+    try {
+      const result = fn();
+      this.depth--;
+      if (this.depth === 0) {
+        this.commits++;
+        if (this.syncOnCommit) this.undo.length = 0;
+      }
+      return result;
+    } catch (error) {
+      this.depth--;
+      this.revertTo(mark);
+      throw error;
+    }
+  }
+
+  /** Makes every committed write durable (an fsync). */
+  sync(): void {
+    if (this.depth === 0) this.undo.length = 0;
+  }
+
+  /** A power cut: every write not yet synced is gone. */
+  crash(): void {
+    this.revertTo(0);
+    this.depth = 0;
+  }
+
+  /** Test hook: flips a bit of a stored value, as a bad disk would. */
+  corruptMessage(pid: number, offset: number): void {
+    const p = this.must(pid);
+    const m = p.msgs[offset - p.state.logStart];
+    if (!m) throw new Error(`no message at ${offset}`);
+    const value = Buffer.from(m.value);
+    value[0] = (value[0] ?? 0) ^ 0x01;
+    p.msgs[offset - p.state.logStart] = {...m, value};
+  }
+
+  private revertTo(mark: number): void {
+    while (this.undo.length > mark) this.undo.pop()!();
+  }
+
+  private mutate(apply: () => void, revert: () => void): void {
+    this.transaction(() => {
+      apply();
+      this.undo.push(revert);
+    });
+  }
+
+  private must(pid: number): Part {
+    const p = this.parts.get(pid);
+    if (!p) throw new Error(`partition ${pid} does not exist`);
+    return p;
+  }
+
+  private setState(p: Part, next: PartitionState): void {
+    const prev = p.state;
+    this.mutate(
+      () => (p.state = next),
+      () => (p.state = prev),
+    );
+  }
+
+  createPartition(pid: number): void {
+    if (this.parts.has(pid)) return;
+    const part: Part = {
+      state: {pid, nextOffset: 0, logStart: 0, bytes: 0, firstIndex: 1, lastIndex: 0, lastTerm: 0, lastTimestamp: 0},
+      msgs: [],
+      entries: [],
+      spill: new Map(),
+    };
+    this.mutate(
+      () => this.parts.set(pid, part),
+      () => this.parts.delete(pid),
+    );
+  }
+
+  dropPartition(pid: number): void {
+    const part = this.parts.get(pid);
+    const hs = this.hard.get(pid);
+    this.mutate(
+      () => {
+        this.parts.delete(pid);
+        this.hard.delete(pid);
+      },
+      () => {
+        if (part) this.parts.set(pid, part);
+        if (hs) this.hard.set(pid, hs);
+      },
+    );
+  }
+
+  partitionState(pid: number): PartitionState | undefined {
+    const p = this.parts.get(pid);
+    return p && {...p.state};
+  }
+
+  listPartitions(): PartitionState[] {
+    return [...this.parts.values()].map((p) => ({...p.state})).sort((a, b) => a.pid - b.pid);
+  }
+
+  private pushEntry(p: Part, e: LogEntry): void {
+    this.mutate(
+      () => p.entries.push(e),
+      () => p.entries.pop(),
+    );
+  }
+
+  appendMessages(pid: number, input: AppendMessagesInput): number {
+    return this.transaction(() => {
+      const p = this.must(pid);
+      const st = p.state;
+      const first = st.nextOffset;
+      const added: StoredMessage[] = input.messages.map((m, i) => ({
+        ...m,
+        offset: first + i,
+        timestamp: input.timestamp,
+        crc: messageCrc(m, input.timestamp),
+      }));
+      this.mutate(
+        () => {
+          for (const m of added) p.msgs.push(m);
+        },
+        () => (p.msgs.length -= added.length),
+      );
+      const count = added.length;
+      const crc = entryCrc(EntryKind.Messages, input.term, first, count, null);
+      this.pushEntry(p, {index: input.index, term: input.term, kind: EntryKind.Messages, firstOffset: first, count, data: null, crc});
+      const bytes = added.reduce((n, m) => n + m.value.length, 0);
+      this.setState(p, {...st, nextOffset: first + count, bytes: st.bytes + bytes, lastIndex: input.index, lastTerm: input.term, lastTimestamp: input.timestamp});
+      return first;
+    });
+  }
+
+  appendEntry(pid: number, index: number, term: number, kind: EntryKind, data: Buffer | null): void {
+    this.transaction(() => {
+      const p = this.must(pid);
+      const st = p.state;
+      this.pushEntry(p, {index, term, kind, firstOffset: st.nextOffset, count: 0, data, crc: entryCrc(kind, term, st.nextOffset, 0, data)});
+      this.setState(p, {...st, lastIndex: index, lastTerm: term});
+    });
+  }
+
+  truncateFrom(pid: number, fromIndex: number): void {
+    this.transaction(() => {
+      const p = this.must(pid);
+      const st = p.state;
+      if (fromIndex > st.lastIndex) return;
+      const from = Math.max(fromIndex, st.firstIndex);
+      const firstGone = p.entries[from - st.firstIndex];
+      const cut = firstGone ? firstGone.firstOffset : st.nextOffset;
+      const msgAt = Math.max(0, cut - st.logStart);
+      const removedMsgs = p.msgs.slice(msgAt);
+      const removedEntries = p.entries.slice(from - st.firstIndex);
+      this.mutate(
+        () => {
+          p.msgs.length = msgAt;
+          p.entries.length = from - st.firstIndex;
+        },
+        () => {
+          p.msgs = p.msgs.concat(removedMsgs);
+          p.entries = p.entries.concat(removedEntries);
+        },
+      );
+      const prev = p.entries[fromIndex - 1 - st.firstIndex];
+      const lastMsg = p.msgs[p.msgs.length - 1];
+      this.setState(p, {
+        ...st,
+        nextOffset: cut,
+        bytes: st.bytes - removedMsgs.reduce((n, m) => n + m.value.length, 0),
+        lastIndex: fromIndex - 1,
+        lastTerm: prev ? prev.term : 0,
+        lastTimestamp: lastMsg ? lastMsg.timestamp : st.lastTimestamp,
+      });
+    });
+  }
+
+  compactEntries(pid: number, beforeIndex: number): void {
+    this.transaction(() => {
+      const p = this.must(pid);
+      const st = p.state;
+      const upTo = Math.min(beforeIndex, st.lastIndex + 1);
+      if (upTo <= st.firstIndex) return;
+      const removed = p.entries.slice(0, upTo - st.firstIndex);
+      this.mutate(
+        () => (p.entries = p.entries.slice(removed.length)),
+        () => (p.entries = removed.concat(p.entries)),
+      );
+      this.setState(p, {...st, firstIndex: upTo});
+    });
+  }
+
+  readEntries(pid: number, fromIndex: number, maxEntries: number): LogEntry[] {
+    const p = this.must(pid);
+    const start = Math.max(0, fromIndex - p.state.firstIndex);
+    return p.entries.slice(start, start + maxEntries).map((e) => {
+      if (entryCrc(e.kind, e.term, e.firstOffset, e.count, e.data) !== e.crc) throw new CorruptionError(pid, e.firstOffset, e.index);
+      return e;
+    });
+  }
+
+  private checked(pid: number, m: StoredMessage): StoredMessage {
+    if (messageCrc(m, m.timestamp) !== m.crc) throw new CorruptionError(pid, m.offset);
+    return m;
+  }
+
+  readMessages(pid: number, fromOffset: number, limits: ReadLimits): StoredMessage[] {
+    const p = this.must(pid);
+    const out: StoredMessage[] = [];
+    let bytes = 0;
+    const end = Math.min(limits.endOffset, p.state.nextOffset);
+    for (let off = Math.max(fromOffset, p.state.logStart); off < end && out.length < limits.maxMessages; off++) {
+      const m = p.msgs[off - p.state.logStart]!;
+      if (out.length > 0 && bytes + m.value.length > limits.maxBytes) break;
+      out.push(this.checked(pid, m));
+      bytes += m.value.length;
+    }
+    return out;
+  }
+
+  readMessage(pid: number, offset: number): StoredMessage | undefined {
+    const p = this.must(pid);
+    const m = p.msgs[offset - p.state.logStart];
+    return m && this.checked(pid, m);
+  }
+
+  offsetForTimestamp(pid: number, ts: number): number {
+    const p = this.must(pid);
+    let lo = 0;
+    let hi = p.msgs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (p.msgs[mid]!.timestamp < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return p.state.logStart + lo;
+  }
+
+  scanIds(pid: number, fromOffset: number, visit: (id: string, offset: number, timestamp: number) => void): void {
+    const p = this.must(pid);
+    for (const m of p.msgs) if (m.offset >= fromOffset && m.id !== null) visit(m.id, m.offset, m.timestamp);
+  }
+
+  deleteBefore(pid: number, offset: number): DeleteResult {
+    return this.transaction(() => {
+      const p = this.must(pid);
+      const st = p.state;
+      const upTo = Math.min(Math.max(offset, st.logStart), st.nextOffset);
+      const removed = p.msgs.slice(0, upTo - st.logStart);
+      if (removed.length === 0) return {count: 0, bytes: 0, logStart: st.logStart};
+      this.mutate(
+        () => (p.msgs = p.msgs.slice(removed.length)),
+        () => (p.msgs = removed.concat(p.msgs)),
+      );
+      const bytes = removed.reduce((n, m) => n + m.value.length, 0);
+      this.setState(p, {...st, logStart: upTo, bytes: st.bytes - bytes});
+      return {count: removed.length, bytes, logStart: upTo};
+    });
+  }
+
+  offsetForBytes(pid: number, maxBytes: number): number {
+    const p = this.must(pid);
+    let excess = p.state.bytes - maxBytes;
+    let off = p.state.logStart;
+    for (const m of p.msgs) {
+      if (excess <= 0) break;
+      excess -= m.value.length;
+      off = m.offset + 1;
+    }
+    return off;
+  }
+
+  offsetForAge(pid: number, cutoff: number): number {
+    const p = this.must(pid);
+    const m = p.msgs.find((x) => x.timestamp >= cutoff);
+    return m ? m.offset : p.state.nextOffset;
+  }
+
+  putSpill(pid: number, records: readonly DedupRecord[]): void {
+    const p = this.must(pid);
+    for (const r of records) {
+      const prev = p.spill.get(r.id);
+      this.mutate(
+        () => p.spill.set(r.id, {...r}),
+        () => (prev ? p.spill.set(r.id, prev) : p.spill.delete(r.id)),
+      );
+    }
+  }
+
+  getSpill(pid: number, id: string): DedupRecord | undefined {
+    return this.parts.get(pid)?.spill.get(id);
+  }
+
+  listSpill(pid: number, sinceTs: number): DedupRecord[] {
+    return [...(this.parts.get(pid)?.spill.values() ?? [])].filter((r) => r.timestamp >= sinceTs);
+  }
+
+  expireSpill(beforeTs: number): number {
+    let n = 0;
+    for (const p of this.parts.values()) {
+      for (const r of [...p.spill.values()]) {
+        if (r.timestamp >= beforeTs) continue;
+        this.mutate(
+          () => p.spill.delete(r.id),
+          () => p.spill.set(r.id, r),
+        );
+        n++;
+      }
+    }
+    return n;
+  }
+
+  getHardState(gid: number): HardState | undefined {
+    const h = this.hard.get(gid);
+    return h && {...h};
+  }
+
+  setHardState(gid: number, state: HardState): void {
+    const prev = this.hard.get(gid);
+    this.mutate(
+      () => this.hard.set(gid, {...state}),
+      () => (prev ? this.hard.set(gid, prev) : this.hard.delete(gid)),
+    );
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.meta.get(key);
+  }
+
+  putMeta(key: string, value: string): void {
+    const prev = this.meta.get(key);
+    this.mutate(
+      () => this.meta.set(key, value),
+      () => (prev === undefined ? this.meta.delete(key) : this.meta.set(key, prev)),
+    );
+  }
+
+  deleteMeta(key: string): void {
+    const prev = this.meta.get(key);
+    if (prev === undefined) return;
+    this.mutate(
+      () => this.meta.delete(key),
+      () => this.meta.set(key, prev),
+    );
+  }
+
+  listMeta(prefix: string): Array<[string, string]> {
+    return [...this.meta.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  stats(): StoreStats {
+    return {commits: this.commits, journalMode: 'MEMORY', synchronous: this.syncOnCommit ? 'FULL' : 'OFF', walBytes: 0, dbBytes: 0};
+  }
+
+  close(): void {}
+}

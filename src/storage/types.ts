@@ -1,0 +1,159 @@
+/**
+ * The storage contract. A LogStore holds, for one broker, every partition's log of typed entries and its messages,
+ * the de-duplication spill, Raft hard state and a small metadata map. Two implementations (SQLite, memory) pass one
+ * conformance suite (test/storage/conformance.ts).
+ */
+
+/** Typed log entries. Message batches are the common case; the others carry their payload in `data`. */
+export const EntryKind = {
+  Messages: 1,
+  Noop: 2,
+  Config: 3,
+} as const;
+export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
+
+/** How a value's bytes are to be read: raw JSON text, or opaque bytes (sent as value_base64). */
+export const ValueType = {Json: 0, Binary: 1} as const;
+export type ValueType = (typeof ValueType)[keyof typeof ValueType];
+
+/** A message as the broker hands it to the store: validated, with its value as the exact bytes received. */
+export interface NewMessage {
+  id: string | null;
+  key: string | null;
+  producer: string | null;
+  priority: number;
+  /** Headers as compact JSON object text, or null when there are none. */
+  headers: string | null;
+  valueType: ValueType;
+  value: Buffer;
+}
+
+export interface StoredMessage extends NewMessage {
+  offset: number;
+  timestamp: number;
+  crc: number;
+}
+
+export interface LogEntry {
+  index: number;
+  term: number;
+  kind: EntryKind;
+  /** For message batches: the offset of the first message and how many there are (the messages live in the partition table). */
+  firstOffset: number;
+  count: number;
+  data: Buffer | null;
+  crc: number;
+}
+
+export interface PartitionState {
+  pid: number;
+  /** The offset the next appended message gets. Offsets are dense: [logStart, nextOffset) are all present. */
+  nextOffset: number;
+  logStart: number;
+  /** Sum of value bytes in [logStart, nextOffset). */
+  bytes: number;
+  /** The first entry still stored and the last one appended (firstIndex > lastIndex when the log holds no entries). */
+  firstIndex: number;
+  lastIndex: number;
+  lastTerm: number;
+  /** Timestamp of the newest message; timestamps never decrease within a partition. */
+  lastTimestamp: number;
+}
+
+export interface HardState {
+  term: number;
+  vote: number;
+  commit: number;
+}
+
+export interface AppendMessagesInput {
+  index: number;
+  term: number;
+  timestamp: number;
+  messages: readonly NewMessage[];
+}
+
+export interface ReadLimits {
+  maxMessages: number;
+  maxBytes: number;
+  /** Exclusive upper bound (the high watermark): nothing at or above it is returned. */
+  endOffset: number;
+}
+
+export interface DedupRecord {
+  id: string;
+  offset: number;
+  timestamp: number;
+  fingerprint: number;
+}
+
+export interface DeleteResult {
+  count: number;
+  bytes: number;
+  logStart: number;
+}
+
+export interface LogStore {
+  readonly kind: 'sqlite' | 'memory';
+  /**
+   * Runs fn atomically. The outermost call is one durable commit (one fsync in SQLite); nested calls are
+   * savepoints, so one failing operation in a group commit rolls back alone.
+   */
+  transaction<T>(fn: () => T): T;
+
+  createPartition(pid: number): void;
+  /** Removes the partition's entries, messages, spill and hard state. */
+  dropPartition(pid: number): void;
+  partitionState(pid: number): PartitionState | undefined;
+  listPartitions(): PartitionState[];
+
+  /** Appends one message-batch entry; offsets are assigned densely from nextOffset. Returns the first offset. */
+  appendMessages(pid: number, input: AppendMessagesInput): number;
+  /** Appends one non-message entry (noop, config, ...). */
+  appendEntry(pid: number, index: number, term: number, kind: EntryKind, data: Buffer | null): void;
+  /** Removes entries with index >= fromIndex and the messages they carried (a Raft log repair). */
+  truncateFrom(pid: number, fromIndex: number): void;
+  /** Drops entries below `beforeIndex` (log compaction); messages stay. */
+  compactEntries(pid: number, beforeIndex: number): void;
+  readEntries(pid: number, fromIndex: number, maxEntries: number): LogEntry[];
+
+  /** Messages in [fromOffset, limits.endOffset), CRC-checked; always at least one if any is available, even past maxBytes. */
+  readMessages(pid: number, fromOffset: number, limits: ReadLimits): StoredMessage[];
+  readMessage(pid: number, offset: number): StoredMessage | undefined;
+  /** The first offset whose timestamp is >= ts (nextOffset if none): a binary search, since timestamps never decrease. */
+  offsetForTimestamp(pid: number, ts: number): number;
+  /** Ids (with offsets and timestamps) of messages at or after fromOffset, for rebuilding the de-duplication index. */
+  scanIds(pid: number, fromOffset: number, visit: (id: string, offset: number, timestamp: number) => void): void;
+  /** Deletes messages below `offset` (retention). Returns what was removed. */
+  deleteBefore(pid: number, offset: number): DeleteResult;
+  /** The smallest offset o >= logStart such that messages [o, nextOffset) fit in maxBytes of values. */
+  offsetForBytes(pid: number, maxBytes: number): number;
+  /** The first offset whose timestamp is >= cutoff, scanning from logStart (retention by age). */
+  offsetForAge(pid: number, cutoff: number): number;
+
+  /** De-duplication records of messages removed by retention while still inside their window. */
+  putSpill(pid: number, records: readonly DedupRecord[]): void;
+  getSpill(pid: number, id: string): DedupRecord | undefined;
+  listSpill(pid: number, sinceTs: number): DedupRecord[];
+  expireSpill(beforeTs: number): number;
+
+  getHardState(gid: number): HardState | undefined;
+  setHardState(gid: number, state: HardState): void;
+
+  getMeta(key: string): string | undefined;
+  putMeta(key: string, value: string): void;
+  deleteMeta(key: string): void;
+  listMeta(prefix: string): Array<[string, string]>;
+
+  /** Counters for /status: durable commits (each one WAL fsync when synchronous=FULL). */
+  stats(): StoreStats;
+  close(): void;
+}
+
+export interface StoreStats {
+  commits: number;
+  journalMode: string;
+  synchronous: string;
+  walBytes: number;
+  dbBytes: number;
+}
