@@ -25,7 +25,6 @@ export const ERROR_SPECS = {
   INVALID_TOPIC_NAME: spec(400, 'Topic names are [A-Za-z0-9._-]{1,196}, not all dots; names starting with __ are internal.'),
   INVALID_OFFSET: spec(400, 'Offsets are non-negative integers below 2^53.'),
   INVALID_CONFIG: spec(400, 'A topic or broker setting is out of range.'),
-  INVALID_BATCH: spec(400, 'At least one message of a batch is invalid; nothing was written (see details.errors).'),
   UNAUTHORIZED: spec(401, 'A valid token is required.'),
   FORBIDDEN: spec(403, 'The token lacks the grant for this operation.'),
   NOT_FOUND: spec(404, 'No such endpoint.'),

@@ -1,0 +1,57 @@
+import {Args, Flags} from '@oclif/core';
+import {MqCommand, connectionFlags} from '../src/cli/base-command.js';
+import {consumeByOffset, messageLine, parseFrom} from '../src/cli/consume.js';
+import {parseDuration} from '../src/cli/duration.js';
+import {ExitCode} from '../src/cli/exit-codes.js';
+
+export default class Consume extends MqCommand {
+  static override summary = 'Read messages from a topic.';
+  static override description =
+    'Reads committed messages by offset from every partition (or one with --partition). Without --follow or --max it prints what the topic holds now and exits. ' +
+    'With --max N it waits for N messages; if --timeout passes first it exits with code 3. With --json each message is one JSON object per line.';
+
+  static override examples = [
+    {description: 'The three messages of the demo order, as JSON lines', command: '<%= config.bin %> consume orders --from earliest --max 3 --json'},
+    {description: 'Follow new messages as they arrive (Ctrl-C to stop)', command: '<%= config.bin %> consume events --from latest --follow'},
+    {description: 'In CI: wait at most 5 s for 10 messages (exit 3 if fewer)', command: '<%= config.bin %> consume results --max 10 --timeout 5s --json'},
+  ];
+
+  static override args = {topic: Args.string({description: 'Topic to read.', required: true})};
+  static override flags = {
+    from: Flags.string({description: 'Where to start: earliest, latest or an offset.', default: 'earliest'}),
+    partition: Flags.integer({char: 'p', description: 'Read only this partition.', min: 0}),
+    max: Flags.integer({char: 'n', description: 'Stop after this many messages.', min: 1}),
+    timeout: Flags.string({description: 'Stop after this long (e.g. 5s); with --max, exit 3 if fewer arrived.'}),
+    follow: Flags.boolean({char: 'f', description: 'Keep waiting for new messages.'}),
+    ...connectionFlags,
+  };
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Consume);
+    this.jsonMode = flags.json;
+    const ac = new AbortController();
+    const onSigint = (): void => ac.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      const outcome = await consumeByOffset(
+        this.makeClient(flags),
+        args.topic,
+        {
+          from: parseFrom(flags.from),
+          partitions: flags.partition === undefined ? undefined : [flags.partition],
+          max: flags.max,
+          timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout),
+          follow: flags.follow,
+          signal: ac.signal,
+        },
+        (m) => this.out(messageLine(m), m),
+      );
+      if (!outcome.complete && !ac.signal.aborted) {
+        process.stderr.write(`got ${outcome.count} of ${flags.max} message(s) before the timeout\n`);
+        this.exit(ExitCode.Timeout);
+      }
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+}

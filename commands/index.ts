@@ -1,0 +1,24 @@
+import BrokerStart from './broker/start.js';
+import BrokerStop from './broker/stop.js';
+import Consume from './consume.js';
+import Produce from './produce.js';
+import Status from './status.js';
+import TopicCreate from './topic/create.js';
+import TopicDelete from './topic/delete.js';
+import TopicDescribe from './topic/describe.js';
+import TopicList from './topic/list.js';
+import TopicUpdate from './topic/update.js';
+
+/** oclif's explicit command map: every `mq` subcommand, by id. */
+export const COMMANDS = {
+  'broker:start': BrokerStart,
+  'broker:stop': BrokerStop,
+  'topic:create': TopicCreate,
+  'topic:list': TopicList,
+  'topic:describe': TopicDescribe,
+  'topic:update': TopicUpdate,
+  'topic:delete': TopicDelete,
+  produce: Produce,
+  consume: Consume,
+  status: Status,
+};

@@ -1,0 +1,178 @@
+import {MqError} from '../errors.js';
+import {messageFingerprint, type LogStore, type NewMessage, type PartitionState, type ReadLimits, type StoredMessage} from '../storage/index.js';
+import {DedupIndex} from './dedup-index.js';
+import type {CommitScope} from './group-commit.js';
+import type {RetentionConfig} from './topic-config.js';
+import {Waiters} from './waiters.js';
+
+export type AppendOutcome = {offset: number; duplicate: boolean} | {error: MqError};
+
+interface Staged {
+  offset: number;
+  fingerprint: number;
+}
+
+export interface PartitionCounters {
+  messagesIn: number;
+  bytesIn: number;
+  messagesOut: number;
+  bytesOut: number;
+  duplicates: number;
+  retentionDeleted: number;
+}
+
+/**
+ * One partition on this broker: the committed view (high watermark, log start) that readers see, the
+ * de-duplication window, and the long-poll waiters. Appends run inside a group commit; what they change in memory
+ * is applied only by the commit hook, so a rolled-back transaction leaves nothing behind.
+ */
+export class PartitionLog {
+  /** Exclusive end of committed data: readers never see offsets at or above it. */
+  highWatermark: number;
+  logStart: number;
+  bytes: number;
+  lastIndex: number;
+  lastTimestamp: number;
+  readonly term = 1;
+  readonly dedup: DedupIndex;
+  readonly waiters = new Waiters();
+  readonly counters: PartitionCounters = {messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, duplicates: 0, retentionDeleted: 0};
+
+  constructor(
+    private readonly store: LogStore,
+    readonly topic: string,
+    readonly number: number,
+    readonly pid: number,
+    state: PartitionState,
+    dedupEntriesMax: number,
+  ) {
+    this.highWatermark = state.nextOffset;
+    this.logStart = state.logStart;
+    this.bytes = state.bytes;
+    this.lastIndex = state.lastIndex;
+    this.lastTimestamp = state.lastTimestamp;
+    this.dedup = new DedupIndex(dedupEntriesMax);
+  }
+
+  /** Rebuilds the de-duplication window from the log: spilled records first (older offsets), then stored messages. */
+  rebuildDedup(now: number, windowMs: number): void {
+    this.dedup.clear();
+    if (windowMs <= 0) return;
+    const cutoff = now - windowMs;
+    const spill = this.store.listSpill(this.pid, cutoff).sort((a, b) => a.offset - b.offset);
+    for (const r of spill) if (r.offset < this.logStart) this.dedup.add(r.id, r.offset, r.timestamp);
+    const from = this.store.offsetForTimestamp(this.pid, cutoff);
+    this.store.scanIds(this.pid, from, (id, offset, ts) => this.dedup.add(id, offset, ts));
+  }
+
+  /** Appends a batch inside a group commit. Duplicates (by id, within the window) return the original offset. */
+  append(scope: CommitScope, messages: readonly NewMessage[], dedupWindowMs: number): AppendOutcome[] {
+    const outcomes: AppendOutcome[] = [];
+    const fresh: NewMessage[] = [];
+    const freshAt: number[] = [];
+    const st = this.store.partitionState(this.pid);
+    if (!st) throw new MqError('PARTITION_NOT_FOUND', `partition ${this.number} of ${this.topic} is gone`);
+    const dedupOn = dedupWindowMs > 0;
+    if (dedupOn) this.dedup.expire(scope.now - dedupWindowMs);
+    const inBatch = new Map<string, number>();
+    for (const m of messages) {
+      if (dedupOn && m.id !== null) {
+        const prior = this.findPrior(scope, m.id, inBatch, fresh, st.nextOffset);
+        if (prior) {
+          if (prior.fingerprint !== messageFingerprint(m)) {
+            outcomes.push({error: new MqError('ID_CONFLICT', `id ${JSON.stringify(m.id)} was written at offset ${prior.offset} with a different payload`, {offset: prior.offset, partition: this.number})});
+          } else {
+            outcomes.push({offset: prior.offset, duplicate: true});
+          }
+          continue;
+        }
+        inBatch.set(m.id, fresh.length);
+      }
+      freshAt.push(outcomes.length);
+      outcomes.push({offset: -1, duplicate: false});
+      fresh.push(m);
+    }
+    if (fresh.length > 0) {
+      const timestamp = Math.max(scope.now, st.lastTimestamp);
+      const first = this.store.appendMessages(this.pid, {index: st.lastIndex + 1, term: this.term, timestamp, messages: fresh});
+      freshAt.forEach((at, i) => ((outcomes[at] as {offset: number}).offset = first + i));
+      const ids: Array<[string, number]> = [];
+      for (const [id, i] of inBatch) {
+        scope.stage(this, id, {offset: first + i, fingerprint: messageFingerprint(fresh[i]!)} satisfies Staged);
+        ids.push([id, first + i]);
+      }
+      const bytes = fresh.reduce((n, m) => n + m.value.length, 0);
+      const end = first + fresh.length;
+      scope.onCommit(() => {
+        if (dedupOn) for (const [id, off] of ids.sort((a, b) => a[1] - b[1])) this.dedup.add(id, off, timestamp);
+        this.highWatermark = end;
+        this.bytes += bytes;
+        this.lastIndex = Math.max(this.lastIndex, st.lastIndex + 1);
+        this.lastTimestamp = timestamp;
+        this.counters.messagesIn += fresh.length;
+        this.counters.bytesIn += bytes;
+        this.waiters.wake();
+      });
+    }
+    const dups = outcomes.length - fresh.length;
+    if (dups > 0) scope.onCommit(() => (this.counters.duplicates += dups));
+    return outcomes;
+  }
+
+  /** The earlier write of this id: in this batch, earlier in this group commit, or in the window (confirmed on disk). */
+  private findPrior(scope: CommitScope, id: string, inBatch: Map<string, number>, fresh: NewMessage[], batchBase: number): Staged | undefined {
+    const i = inBatch.get(id);
+    if (i !== undefined) return {offset: batchBase + i, fingerprint: messageFingerprint(fresh[i]!)};
+    const staged = scope.lookup(this, id) as Staged | undefined;
+    if (staged) return staged;
+    for (const off of this.dedup.candidates(id)) {
+      if (off >= this.logStart) {
+        const stored = this.store.readMessage(this.pid, off);
+        if (stored?.id === id) return {offset: off, fingerprint: messageFingerprint(stored)};
+      } else {
+        const spilled = this.store.getSpill(this.pid, id);
+        if (spilled && spilled.offset === off) return {offset: off, fingerprint: spilled.fingerprint};
+      }
+    }
+    return undefined;
+  }
+
+  read(from: number, limits: Omit<ReadLimits, 'endOffset'>): StoredMessage[] {
+    const msgs = this.store.readMessages(this.pid, from, {...limits, endOffset: this.highWatermark});
+    this.counters.messagesOut += msgs.length;
+    for (const m of msgs) this.counters.bytesOut += m.value.length;
+    return msgs;
+  }
+
+  /**
+   * Enforces retention: the new log start is the largest that max_messages, max_bytes and max_age_ms ask for. Ids of
+   * deleted messages still inside the de-duplication window are spilled so that a late retry is still recognised.
+   * Deletes at most `chunk` messages per call so that a large backlog never stalls the event loop for long.
+   */
+  enforceRetention(retention: RetentionConfig, now: number, dedupWindowMs: number, chunk: number): number {
+    let target = this.logStart;
+    if (retention.maxMessages !== null) target = Math.max(target, this.highWatermark - retention.maxMessages);
+    if (retention.maxBytes !== null && this.bytes > retention.maxBytes) target = Math.max(target, this.store.offsetForBytes(this.pid, retention.maxBytes));
+    if (retention.maxAgeMs !== null) target = Math.max(target, this.store.offsetForAge(this.pid, now - retention.maxAgeMs));
+    target = Math.min(target, this.logStart + chunk, this.highWatermark);
+    if (target <= this.logStart) return 0;
+    const result = this.store.transaction(() => {
+      if (dedupWindowMs > 0) this.spillIds(target, now - dedupWindowMs);
+      return this.store.deleteBefore(this.pid, target);
+    });
+    this.logStart = result.logStart;
+    this.bytes -= result.bytes;
+    this.counters.retentionDeleted += result.count;
+    return result.count;
+  }
+
+  private spillIds(before: number, cutoff: number): void {
+    const from = this.store.offsetForTimestamp(this.pid, cutoff);
+    if (from >= before) return;
+    const records = this.store
+      .readMessages(this.pid, from, {maxMessages: before - from, maxBytes: Number.MAX_SAFE_INTEGER, endOffset: before})
+      .filter((m) => m.id !== null)
+      .map((m) => ({id: m.id!, offset: m.offset, timestamp: m.timestamp, fingerprint: messageFingerprint(m)}));
+    if (records.length > 0) this.store.putSpill(this.pid, records);
+  }
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import {resolveBrokerConfig, type BrokerConfig} from '../config/index.js';
+import {runBrokerProcess} from '../server/broker-process.js';
+import {VERSION} from '../version.js';
+import {parseDuration} from './duration.js';
+import {startDetached, type Detached} from './detach.js';
+
+export interface BrokerStartFlags {
+  'data-dir'?: string;
+  'in-memory'?: boolean;
+  listen?: string;
+  advertise?: string;
+  'node-id'?: number;
+  'pid-file'?: string;
+  'ready-file'?: string;
+  'log-file'?: string;
+  'log-level'?: string;
+  'auto-create-topics'?: boolean;
+  'dedup-window'?: string;
+  'unsafe-no-fsync'?: boolean;
+  synchronous?: string;
+  config?: string;
+}
+
+/** Flags > MQ_* environment > config file > defaults, through the one broker config schema. */
+export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
+  return resolveBrokerConfig({
+    configFile: flags.config,
+    env: process.env,
+    flags: {
+      dataDir: flags['data-dir'],
+      inMemory: flags['in-memory'],
+      listen: flags.listen,
+      advertise: flags.advertise,
+      nodeId: flags['node-id'],
+      pidFile: flags['pid-file'],
+      readyFile: flags['ready-file'],
+      logFile: flags['log-file'],
+      logLevel: flags['log-level'],
+      autoCreateTopics: flags['auto-create-topics'],
+      dedupWindowMs: flags['dedup-window'] === undefined ? undefined : parseDuration(flags['dedup-window']),
+      unsafeNoFsync: flags['unsafe-no-fsync'],
+      synchronous: flags.synchronous,
+    },
+  });
+}
+
+/** Runs the broker in this process until it is stopped. Logs go to stdout (or --log-file); this line to stderr. */
+export async function runForeground(config: BrokerConfig): Promise<void> {
+  const proc = await runBrokerProcess(config);
+  const where = config.inMemory ? 'in memory' : `data in ${path.resolve(config.dataDir)}`;
+  process.stderr.write(`mq broker ${VERSION} listening on ${proc.url} (${where}, pid ${process.pid})\n`);
+  await proc.stopped;
+}
+
+/** Re-runs this command in the background without --detach; returns once the broker is ready. */
+export async function runDetached(config: BrokerConfig, argv: string[], timeoutMs = 30_000): Promise<Detached> {
+  const args = argv.filter((a) => a !== '--detach' && a !== '-d');
+  const logFile = config.logFile ?? path.join(config.inMemory ? '.' : config.dataDir, 'broker.log');
+  return startDetached(args, logFile, timeoutMs);
+}

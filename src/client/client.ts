@@ -1,0 +1,168 @@
+import {MqError} from '../errors.js';
+import type {
+  WireAccepted,
+  WireFetchResponse,
+  WireProduceOk,
+  WireProduceResponse,
+  WireProduceResult,
+  WireTopic,
+  WireTopicCreate,
+  WireTopicDescription,
+  WireTopicPatch,
+} from '../protocol/wire.js';
+import {HttpTransport} from './http.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:7070';
+
+export interface ClientOptions {
+  /** Broker or lb URL; default MQ_URL's default, http://127.0.0.1:7070. */
+  url?: string;
+  token?: string;
+  /** Per-request timeout on top of any long-poll wait (default 30 s). */
+  timeoutMs?: number;
+  connections?: number;
+}
+
+/** What a producer sends; `value` is any JSON value, or `valueBase64` for bytes. */
+export interface MessageInput {
+  value?: unknown;
+  valueBase64?: string;
+  key?: string;
+  id?: string;
+  producer?: string;
+  priority?: number;
+  headers?: Record<string, string>;
+  partition?: number;
+}
+
+export type Acks = 'all' | 'leader' | '0';
+
+export interface FetchOptions {
+  offset?: number;
+  maxMessages?: number;
+  maxBytes?: number;
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Serialises one message envelope. JSON.stringify of `value` is what the broker stores, byte for byte. */
+export function envelope(m: MessageInput): Record<string, unknown> {
+  const e: Record<string, unknown> = {};
+  if (m.valueBase64 !== undefined) e.value_base64 = m.valueBase64;
+  else e.value = m.value === undefined ? null : m.value;
+  if (m.key !== undefined) e.key = m.key;
+  if (m.id !== undefined) e.id = m.id;
+  if (m.producer !== undefined) e.producer = m.producer;
+  if (m.priority !== undefined) e.priority = m.priority;
+  if (m.headers !== undefined) e.headers = m.headers;
+  if (m.partition !== undefined) e.partition = m.partition;
+  return e;
+}
+
+/** The typed HTTP client for one broker or lb: used by the CLI, bench, lb, top and tests. */
+export class MqClient {
+  readonly http: HttpTransport;
+  readonly url: string;
+
+  constructor(opts: ClientOptions = {}) {
+    this.url = (opts.url ?? DEFAULT_URL).replace(/\/+$/, '');
+    this.http = new HttpTransport(this.url, {timeoutMs: opts.timeoutMs ?? 30_000, token: opts.token, connections: opts.connections});
+  }
+
+  private topicPath(topic: string): string {
+    return `/v1/topics/${encodeURIComponent(topic)}`;
+  }
+
+  async health(): Promise<{status: string}> {
+    return (await this.http.request<{status: string}>({method: 'GET', path: '/health', idempotent: true})).body;
+  }
+
+  async ready(): Promise<{ready: boolean}> {
+    return (await this.http.request<{ready: boolean}>({method: 'GET', path: '/ready', idempotent: true})).body;
+  }
+
+  async status<T = Record<string, unknown>>(): Promise<T> {
+    return (await this.http.request<T>({method: 'GET', path: '/status', idempotent: true})).body;
+  }
+
+  async createTopic(spec: WireTopicCreate): Promise<WireTopicDescription> {
+    return (await this.http.request<WireTopicDescription>({method: 'POST', path: '/v1/topics', body: JSON.stringify(spec)})).body;
+  }
+
+  /** Creates the topic unless it exists already; returns whether it created it. */
+  async ensureTopic(spec: WireTopicCreate): Promise<boolean> {
+    try {
+      await this.createTopic(spec);
+      return true;
+    } catch (error) {
+      if (error instanceof MqError && error.code === 'TOPIC_EXISTS') return false;
+      throw error;
+    }
+  }
+
+  async listTopics(): Promise<WireTopic[]> {
+    return (await this.http.request<{topics: WireTopic[]}>({method: 'GET', path: '/v1/topics', idempotent: true})).body.topics;
+  }
+
+  async describeTopic(topic: string): Promise<WireTopicDescription> {
+    return (await this.http.request<WireTopicDescription>({method: 'GET', path: this.topicPath(topic), idempotent: true})).body;
+  }
+
+  async updateTopic(topic: string, patch: WireTopicPatch): Promise<WireTopicDescription> {
+    return (await this.http.request<WireTopicDescription>({method: 'PATCH', path: this.topicPath(topic), body: JSON.stringify(patch)})).body;
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    await this.http.request({method: 'DELETE', path: this.topicPath(topic)});
+  }
+
+  /** Produces one message; throws its error (ID_CONFLICT, ...) as an MqError. */
+  async produceOne(topic: string, message: MessageInput, opts: {acks?: Acks} = {}): Promise<WireProduceOk> {
+    const res = await this.http.request<WireProduceOk | WireAccepted>({
+      method: 'POST',
+      path: `${this.topicPath(topic)}/messages`,
+      query: {acks: opts.acks},
+      body: JSON.stringify(envelope(message)),
+    });
+    return res.body as WireProduceOk;
+  }
+
+  /** Produces a batch; the result holds one entry per message, in order (an error entry for a failed one). */
+  async produce(topic: string, messages: readonly MessageInput[], opts: {acks?: Acks} = {}): Promise<WireProduceResult[]> {
+    const res = await this.http.request<WireProduceResponse | WireAccepted>({
+      method: 'POST',
+      path: `${this.topicPath(topic)}/messages`,
+      query: {acks: opts.acks},
+      body: JSON.stringify({messages: messages.map(envelope)}),
+    });
+    return 'results' in res.body ? res.body.results : [];
+  }
+
+  /** Sends pre-serialised NDJSON or a JSON batch as is (the CLI's stdin path and the benchmarks). */
+  async produceRaw(topic: string, body: string | Buffer, opts: {acks?: Acks; ndjson?: boolean} = {}): Promise<WireProduceResponse | WireAccepted | WireProduceOk> {
+    const res = await this.http.request<WireProduceResponse | WireAccepted | WireProduceOk>({
+      method: 'POST',
+      path: `${this.topicPath(topic)}/messages`,
+      query: {acks: opts.acks},
+      body,
+      contentType: opts.ndjson ? 'application/x-ndjson' : 'application/json',
+    });
+    return res.body;
+  }
+
+  async fetch(topic: string, partition: number, opts: FetchOptions = {}): Promise<WireFetchResponse> {
+    const res = await this.http.request<WireFetchResponse>({
+      method: 'GET',
+      path: `${this.topicPath(topic)}/partitions/${partition}/messages`,
+      query: {offset: opts.offset, max_messages: opts.maxMessages, max_bytes: opts.maxBytes, wait_ms: opts.waitMs},
+      waitMs: opts.waitMs,
+      signal: opts.signal,
+      idempotent: true,
+    });
+    return res.body;
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+}

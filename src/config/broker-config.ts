@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import {z} from 'zod';
+import {MqError} from '../errors.js';
+import {DEFAULT_LIMITS} from './limits.js';
+
+/** Named defaults for every broker setting, in one place. */
+export const BROKER_DEFAULTS = {
+  dataDir: './mq-data',
+  inMemory: false,
+  listen: '127.0.0.1:7070',
+  nodeId: 1,
+  logLevel: 'info' as const,
+  autoCreateTopics: true,
+  synchronous: 'full' as const,
+  unsafeNoFsync: false,
+  dedupWindowMs: 120_000,
+  retentionCheckMs: 1_000,
+  groupCommitMessagesMax: 100_000,
+  shutdownTimeoutMs: 10_000,
+  sqliteCacheMiB: 64,
+  ...DEFAULT_LIMITS,
+};
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port');
+const posInt = z.number().int().positive();
+const nonNegInt = z.number().int().nonnegative();
+
+const limitFields = Object.fromEntries(Object.keys(DEFAULT_LIMITS).map((k) => [k, posInt])) as {
+  [K in keyof typeof DEFAULT_LIMITS]: typeof posInt;
+};
+
+export const brokerConfigSchema = z.strictObject({
+  dataDir: z.string().min(1),
+  inMemory: z.boolean(),
+  listen: hostPort,
+  advertise: z.url().optional(),
+  nodeId: posInt,
+  readyFile: z.string().optional(),
+  pidFile: z.string().optional(),
+  logFile: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  autoCreateTopics: z.boolean(),
+  synchronous: z.enum(['full', 'normal', 'off']),
+  unsafeNoFsync: z.boolean(),
+  dedupWindowMs: nonNegInt,
+  retentionCheckMs: posInt,
+  groupCommitMessagesMax: posInt,
+  shutdownTimeoutMs: posInt,
+  sqliteCacheMiB: posInt,
+  ...limitFields,
+});
+
+export type BrokerConfig = Readonly<z.infer<typeof brokerConfigSchema>>;
+type Key = keyof z.infer<typeof brokerConfigSchema>;
+
+/** MQ_DATA_DIR for dataDir: every setting has an environment variable derived from its name. */
+export function envName(key: string): string {
+  return `MQ_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+function coerceEnv(key: Key, raw: string): unknown {
+  const sample = (BROKER_DEFAULTS as Record<string, unknown>)[key];
+  if (typeof sample === 'number') return raw.trim() === '' ? Number.NaN : Number(raw);
+  if (typeof sample === 'boolean') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    return raw;
+  }
+  return raw;
+}
+
+export interface ConfigSources {
+  /** Explicit flags (highest precedence); undefined values are ignored. */
+  flags?: Partial<Record<Key, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  /** A JSON file with the same keys (MQ_CONFIG or --config). */
+  configFile?: string;
+}
+
+/** Defaults < config file < environment < flags, validated once and frozen. */
+export function resolveBrokerConfig(sources: ConfigSources = {}): BrokerConfig {
+  const keys = Object.keys(brokerConfigSchema.shape) as Key[];
+  const merged: Record<string, unknown> = {...BROKER_DEFAULTS};
+  const env = sources.env ?? {};
+  const file = sources.configFile ?? env.MQ_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new MqError('INVALID_CONFIG', `cannot read config file ${file}: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new MqError('INVALID_CONFIG', `config file ${file} must hold a JSON object`);
+    }
+    Object.assign(merged, parsed);
+  }
+  for (const key of keys) {
+    const raw = env[envName(key)];
+    if (raw !== undefined) merged[key] = coerceEnv(key, raw);
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value !== undefined) merged[key] = value;
+  }
+  const result = brokerConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.join('.') || 'config';
+    throw new MqError('INVALID_CONFIG', `invalid setting ${where} (${envName(String(issue.path[0] ?? ''))}): ${issue.message}`, {
+      issues: result.error.issues.map((i) => ({path: i.path.join('.'), message: i.message})),
+    });
+  }
+  return Object.freeze(result.data);
+}
+
+export function parseHostPort(listen: string): {host: string; port: number} {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return {host, port: Number(listen.slice(i + 1))};
+}

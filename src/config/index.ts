@@ -1,0 +1,2 @@
+export * from './broker-config.js';
+export * from './limits.js';

@@ -1,0 +1,103 @@
+/**
+ * The JSON shapes of HTTP API v1 (docs/api.md), shared by the server, the client, the lb and the CLI. snake_case on
+ * the wire; the client library exposes the same data.
+ */
+import type {ErrorBody} from '../errors.js';
+
+export interface WireMessage {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  id: string | null;
+  producer: string | null;
+  priority: number;
+  headers: Record<string, string> | null;
+  /** The value exactly as produced, for JSON values. */
+  value?: unknown;
+  /** Binary values, base64. */
+  value_base64?: string;
+}
+
+export interface WireFetchResponse {
+  topic: string;
+  partition: number;
+  messages: WireMessage[];
+  next_offset: number;
+  high_watermark: number;
+  log_start_offset: number;
+}
+
+export interface WireProduceOk {
+  partition: number;
+  offset: number;
+  duplicate: boolean;
+  term: number;
+  leader: number;
+}
+
+export interface WireProduceFailed {
+  partition?: number;
+  error: ErrorBody['error'];
+}
+
+export type WireProduceResult = WireProduceOk | WireProduceFailed;
+
+export interface WireProduceResponse {
+  results: WireProduceResult[];
+  errors: number;
+}
+
+export interface WireAccepted {
+  accepted: number;
+}
+
+export interface WireRetention {
+  max_messages: number | null;
+  max_bytes: number | null;
+  max_age_ms: number | null;
+}
+
+export interface WireTopic {
+  name: string;
+  partitions: number;
+  replication_factor: number;
+  retention: WireRetention;
+  dedup_window_ms: number;
+  created_at: number;
+  /** Partition numbers keys hash over, in order. */
+  base_partitions: number[];
+}
+
+export interface WirePartition {
+  partition: number;
+  log_start_offset: number;
+  high_watermark: number;
+  messages: number;
+  bytes: number;
+  leader: number;
+  term: number;
+}
+
+export interface WireTopicDescription extends WireTopic {
+  partition_details: WirePartition[];
+  messages: number;
+  bytes: number;
+}
+
+export interface WireTopicCreate {
+  name: string;
+  partitions?: number;
+  replication_factor?: number;
+  retention?: Partial<WireRetention>;
+  dedup_window_ms?: number;
+}
+
+export interface WireTopicPatch {
+  partitions?: number;
+  retention?: Partial<WireRetention>;
+  dedup_window_ms?: number;
+}
+
+export function isProduceFailure(r: WireProduceResult): r is WireProduceFailed {
+  return 'error' in r;
+}

@@ -1,0 +1,73 @@
+import Fastify, {type FastifyError, type FastifyInstance} from 'fastify';
+import type {Broker} from '../broker/broker.js';
+import {MqError} from '../errors.js';
+import type {StatusExtras} from '../observe/status.js';
+import {healthRoutes} from './routes/health.js';
+import {messageRoutes} from './routes/messages.js';
+import {topicRoutes} from './routes/topics.js';
+
+/** Routes by path pattern, so that a known path with the wrong method answers 405 with Allow, not 404. */
+const KNOWN: Array<[RegExp, string]> = [
+  [/^\/(health|ready|status)$/, 'GET'],
+  [/^\/v1\/topics$/, 'GET, POST'],
+  [/^\/v1\/topics\/[^/]+$/, 'GET, PATCH, DELETE'],
+  [/^\/v1\/topics\/[^/]+\/messages$/, 'POST'],
+  [/^\/v1\/topics\/[^/]+\/partitions\/[^/]+\/messages$/, 'GET'],
+];
+
+/** Fastify's own errors, mapped to mq's stable codes. */
+function fromFastify(err: FastifyError): MqError {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new MqError('REQUEST_TOO_LARGE', err.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new MqError('UNSUPPORTED_MEDIA_TYPE', err.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new MqError('BAD_REQUEST', err.message);
+    default:
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new MqError('BAD_REQUEST', err.message);
+      return new MqError('INTERNAL', 'internal error');
+  }
+}
+
+export interface AppOptions {
+  extras: () => StatusExtras;
+}
+
+export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
+  const cfg = broker.config;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: cfg.requestTimeoutMs,
+    keepAliveTimeout: 65_000,
+    maxParamLength: 512,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', {parseAs: 'buffer'}, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: FastifyError | MqError, req, reply) => {
+    const e = error instanceof MqError ? error : fromFastify(error as FastifyError);
+    if (e.code === 'INTERNAL') broker.logger.error({err: error, url: req.url, method: req.method}, 'request failed');
+    if (e.status === 429 && e.details?.retry_after_s) void reply.header('retry-after', String(e.details.retry_after_s));
+    return reply.code(e.status).type('application/json; charset=utf-8').send(JSON.stringify(e.toBody()));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const known = KNOWN.find(([re]) => re.test(path));
+    const e = known
+      ? new MqError('METHOD_NOT_ALLOWED', `${req.method} is not supported on ${path} (allowed: ${known[1]})`)
+      : new MqError('NOT_FOUND', `no endpoint ${req.method} ${path}`);
+    if (known) void reply.header('allow', known[1]);
+    return reply.code(e.status).type('application/json; charset=utf-8').send(JSON.stringify(e.toBody()));
+  });
+
+  healthRoutes(app, broker, opts.extras);
+  topicRoutes(app, broker);
+  messageRoutes(app, broker);
+  return app;
+}

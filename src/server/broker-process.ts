@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {Broker} from '../broker/broker.js';
+import type {BrokerConfig} from '../config/index.js';
+import {createLogger} from '../observe/logger.js';
+import {lockDataDir} from '../storage/index.js';
+import {VERSION} from '../version.js';
+import {startServer} from './http-server.js';
+
+export interface BrokerProcess {
+  url: string;
+  pidFile: string | undefined;
+  /** Resolves when the broker has stopped (after a signal or stop()). */
+  stopped: Promise<void>;
+  stop(): Promise<void>;
+}
+
+function writeAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * `mq broker start` in the foreground: lock the data directory, open the broker, serve HTTP, write the pid and ready
+ * files, and stop gracefully on SIGTERM/SIGINT (a second signal exits at once).
+ */
+export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProcess> {
+  const logger = createLogger({level: config.logLevel, file: config.logFile});
+  const unlock = config.inMemory ? () => {} : lockDataDir(config.dataDir);
+  let broker: Broker;
+  try {
+    broker = await Broker.open({config, logger});
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  const server = await startServer(broker, {listen: config.listen, advertise: config.advertise}).catch(async (error: unknown) => {
+    await broker.close();
+    unlock();
+    throw error;
+  });
+  const pidFile = config.pidFile ?? (config.inMemory ? undefined : path.join(config.dataDir, 'broker.pid'));
+  if (pidFile) writeAtomic(pidFile, `${process.pid}\n`);
+  if (config.readyFile) writeAtomic(config.readyFile, JSON.stringify({node_id: config.nodeId, url: server.url, peer_url: null, pid: process.pid}) + '\n');
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('broker stopping');
+      try {
+        await server.close();
+      } catch (err) {
+        logger.error({err}, 'error while stopping');
+      }
+      if (pidFile) fs.rmSync(pidFile, {force: true});
+      unlock();
+      logger.info('broker stopped');
+      logger.flush();
+      resolveStopped();
+    })());
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      logger.warn({signal: sig}, 'second signal: exiting now');
+      process.exit(130);
+    }
+    logger.info({signal: sig}, 'signal received');
+    void stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  void stopped.then(() => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  });
+  logger.info({url: server.url, dataDir: config.inMemory ? null : path.resolve(config.dataDir), version: VERSION, nodeId: config.nodeId}, 'broker ready');
+  return {url: server.url, pidFile, stopped, stop};
+}

@@ -1,0 +1,54 @@
+import type {FastifyInstance} from 'fastify';
+import type {Acks, Broker} from '../../broker/broker.js';
+import {validateTopicName} from '../../broker/topic-config.js';
+import {MqError} from '../../errors.js';
+import {parseProduceBody} from '../../protocol/produce-body.js';
+import {bodyBuffer, bodyFormat, clientGone, intParam, onlyParams, sendJson} from '../http-util.js';
+import {fetchJson, produceResult} from '../wire-format.js';
+
+type Query = Record<string, string | undefined>;
+
+function parseAcks(v: string | undefined): Acks {
+  if (v === undefined || v === 'all' || v === '-1') return 'all';
+  if (v === 'leader' || v === '1') return 'leader';
+  if (v === '0' || v === 'none') return 'none';
+  throw new MqError('BAD_REQUEST', `acks must be all, leader or 0 (got ${JSON.stringify(v)})`, {param: 'acks'});
+}
+
+export function messageRoutes(app: FastifyInstance, broker: Broker): void {
+  const limits = broker.config;
+
+  app.post<{Params: {topic: string}; Querystring: Query}>('/v1/topics/:topic/messages', {bodyLimit: limits.requestBytesMax}, async (req, reply) => {
+    onlyParams(req.query, ['acks']);
+    const acks = parseAcks(req.query.acks);
+    const topic = validateTopicName(req.params.topic);
+    const parsed = parseProduceBody(bodyBuffer(req), bodyFormat(req, true), limits);
+    if (acks === 'none') {
+      broker.produce(topic, parsed.messages, {acks}).catch((err: unknown) => broker.logger.warn({err, topic}, 'acks=0 produce failed'));
+      return sendJson(reply, 202, `{"accepted":${parsed.messages.length}}`);
+    }
+    const items = await broker.produce(topic, parsed.messages, {acks});
+    if (parsed.single) {
+      const only = items[0]!;
+      if ('error' in only) throw only.error;
+      return sendJson(reply, 200, JSON.stringify(produceResult(only)));
+    }
+    const results = items.map(produceResult);
+    const errors = results.filter((r) => 'error' in r).length;
+    return sendJson(reply, 200, JSON.stringify({results, errors}));
+  });
+
+  app.get<{Params: {topic: string; partition: string}; Querystring: Query}>('/v1/topics/:topic/partitions/:partition/messages', async (req, reply) => {
+    onlyParams(req.query, ['offset', 'max_messages', 'max_bytes', 'wait_ms']);
+    const partition = intParam({partition: req.params.partition}, 'partition', 0);
+    const log = broker.partitionLog(req.params.topic, partition);
+    const result = await broker.fetch(req.params.topic, partition, {
+      offset: intParam(req.query, 'offset', log.logStart, 'INVALID_OFFSET'),
+      maxMessages: Math.min(Math.max(intParam(req.query, 'max_messages', 1000), 1), limits.fetchMessagesMax),
+      maxBytes: Math.min(Math.max(intParam(req.query, 'max_bytes', 1024 * 1024), 1), limits.fetchBytesMax),
+      waitMs: Math.min(intParam(req.query, 'wait_ms', 0), limits.waitMsMax),
+      signal: clientGone(reply),
+    });
+    return sendJson(reply, 200, fetchJson(result));
+  });
+}

@@ -1,0 +1,87 @@
+import type {FastifyInstance} from 'fastify';
+import {z} from 'zod';
+import type {Broker} from '../../broker/broker.js';
+import type {RetentionConfig} from '../../broker/topic-config.js';
+import {MqError} from '../../errors.js';
+import {jsonObjectBody, onlyParams} from '../http-util.js';
+import {wireTopic, wireTopicDescription} from '../wire-format.js';
+
+const count = z.number().int();
+const retention = z.strictObject({
+  max_messages: count.nullable().optional(),
+  max_bytes: count.nullable().optional(),
+  max_age_ms: count.nullable().optional(),
+});
+const createSchema = z.strictObject({
+  name: z.string(),
+  partitions: count.optional(),
+  replication_factor: count.optional(),
+  retention: retention.optional(),
+  dedup_window_ms: count.optional(),
+});
+const patchSchema = z.strictObject({
+  partitions: count.optional(),
+  retention: retention.optional(),
+  dedup_window_ms: count.optional(),
+});
+
+/** zod issues → mq's stable codes: unknown keys, missing fields and wrong types are told apart. */
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') throw new MqError('UNKNOWN_FIELD', `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${path ? ` in ${path}` : ''}`);
+  if (issue.code === 'invalid_type' && issue.input === undefined) throw new MqError('MISSING_FIELD', `${path} is required`, {field: path});
+  throw new MqError('INVALID_FIELD', `${path || 'body'}: ${issue.message}`, {field: path});
+}
+
+function toRetention(r: z.infer<typeof retention> | undefined): Partial<RetentionConfig> | undefined {
+  if (!r) return undefined;
+  const out: Partial<RetentionConfig> = {};
+  if ('max_messages' in r) out.maxMessages = r.max_messages ?? null;
+  if ('max_bytes' in r) out.maxBytes = r.max_bytes ?? null;
+  if ('max_age_ms' in r) out.maxAgeMs = r.max_age_ms ?? null;
+  return out;
+}
+
+export function topicRoutes(app: FastifyInstance, broker: Broker): void {
+  app.post('/v1/topics', async (req, reply) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const b = parse(createSchema, jsonObjectBody(req));
+    const record = broker.createTopic({
+      name: b.name,
+      partitions: b.partitions,
+      replicationFactor: b.replication_factor,
+      retention: toRetention(b.retention),
+      dedupWindowMs: b.dedup_window_ms,
+    });
+    const d = broker.describeTopic(record.name);
+    return reply.code(201).send(wireTopicDescription(d.record, d.partitions));
+  });
+
+  app.get('/v1/topics', async (req) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    return {topics: broker.listTopics().map(wireTopic)};
+  });
+
+  app.get<{Params: {topic: string}}>('/v1/topics/:topic', async (req) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const d = broker.describeTopic(req.params.topic);
+    return wireTopicDescription(d.record, d.partitions);
+  });
+
+  app.patch<{Params: {topic: string}}>('/v1/topics/:topic', async (req) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const b = parse(patchSchema, jsonObjectBody(req));
+    broker.updateTopic(req.params.topic, {partitions: b.partitions, retention: toRetention(b.retention), dedupWindowMs: b.dedup_window_ms});
+    const d = broker.describeTopic(req.params.topic);
+    return wireTopicDescription(d.record, d.partitions);
+  });
+
+  app.delete<{Params: {topic: string}}>('/v1/topics/:topic', async (req, reply) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    broker.deleteTopic(req.params.topic);
+    return reply.code(204).send();
+  });
+}

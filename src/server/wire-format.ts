@@ -1,0 +1,51 @@
+import type {FetchResult, PartitionView, ProduceItem} from '../broker/broker.js';
+import type {TopicRecord} from '../broker/topic-config.js';
+import {ValueType, type StoredMessage} from '../storage/types.js';
+import type {WireProduceResult, WireTopic, WireTopicDescription} from '../protocol/wire.js';
+
+const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
+
+/** One message as JSON text: the value is spliced in as the exact bytes produced, never re-serialised. */
+export function messageJson(m: StoredMessage): string {
+  const value = m.valueType === ValueType.Json ? `"value":${m.value.toString('utf8')}` : `"value_base64":"${m.value.toString('base64')}"`;
+  return `{"offset":${m.offset},"timestamp":${m.timestamp},"key":${str(m.key)},"id":${str(m.id)},"producer":${str(m.producer)},"priority":${m.priority},"headers":${m.headers ?? 'null'},${value}}`;
+}
+
+export function fetchJson(r: FetchResult): string {
+  const msgs = r.messages.map(messageJson).join(',');
+  return `{"topic":${JSON.stringify(r.topic)},"partition":${r.partition},"messages":[${msgs}],"next_offset":${r.nextOffset},"high_watermark":${r.highWatermark},"log_start_offset":${r.logStart}}`;
+}
+
+export function produceResult(item: ProduceItem): WireProduceResult {
+  if ('error' in item) return {partition: item.partition, error: item.error.toBody().error};
+  return {partition: item.partition, offset: item.offset, duplicate: item.duplicate, term: item.term, leader: item.leader};
+}
+
+export function wireTopic(r: TopicRecord): WireTopic {
+  return {
+    name: r.name,
+    partitions: r.partitions.length,
+    replication_factor: r.config.replicationFactor,
+    retention: {max_messages: r.config.retention.maxMessages, max_bytes: r.config.retention.maxBytes, max_age_ms: r.config.retention.maxAgeMs},
+    dedup_window_ms: r.config.dedupWindowMs,
+    created_at: r.createdAt,
+    base_partitions: r.base,
+  };
+}
+
+export function wireTopicDescription(r: TopicRecord, parts: PartitionView[]): WireTopicDescription {
+  return {
+    ...wireTopic(r),
+    messages: parts.reduce((n, p) => n + p.messages, 0),
+    bytes: parts.reduce((n, p) => n + p.bytes, 0),
+    partition_details: parts.map((p) => ({
+      partition: p.partition,
+      log_start_offset: p.logStart,
+      high_watermark: p.highWatermark,
+      messages: p.messages,
+      bytes: p.bytes,
+      leader: p.leader,
+      term: p.term,
+    })),
+  };
+}
