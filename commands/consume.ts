@@ -16,7 +16,7 @@ export default class Consume extends MqCommand {
     {description: 'In CI: wait at most 5 s for 10 messages (exit 3 if fewer)', command: '<%= config.bin %> consume results --max 10 --timeout 5s --json'},
   ];
 
-  static override args = {topic: Args.string({description: 'Topic to read.', required: true})};
+  static override args = {topic: Args.string({description: 'Topic to read.', required: true, ignoreStdin: true})};
   static override flags = {
     from: Flags.string({description: 'Where to start: earliest, latest or an offset.', default: 'earliest'}),
     partition: Flags.integer({char: 'p', description: 'Read only this partition.', min: 0}),

@@ -20,8 +20,8 @@ export default class Produce extends MqCommand {
   ];
 
   static override args = {
-    topic: Args.string({description: 'Topic to publish to (created on first use unless the broker disables it).'}),
-    values: Args.string({description: 'Values to publish ("-" reads stdin).'}),
+    topic: Args.string({description: 'Topic to publish to (created on first use unless the broker disables it).', ignoreStdin: true}),
+    values: Args.string({description: 'Values to publish ("-" reads stdin).', ignoreStdin: true}),
   };
 
   static override strict = false;

@@ -1,6 +1,5 @@
 import {Flags} from '@oclif/core';
 import {MqCommand, jsonFlag} from '../../src/cli/base-command.js';
-import {brokerConfigFromFlags, runDetached, runForeground} from '../../src/cli/broker-start.js';
 
 export default class BrokerStart extends MqCommand {
   static override summary = 'Start a broker node.';
@@ -37,6 +36,8 @@ export default class BrokerStart extends MqCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(BrokerStart);
     this.jsonMode = flags.json;
+    // loaded here, not at the top: every mq command imports every command class, and the broker pulls in fastify and SQLite
+    const {brokerConfigFromFlags, runDetached, runForeground} = await import('../../src/cli/broker-start.js');
     const config = brokerConfigFromFlags(flags);
     if (!flags.detach) return runForeground(config);
     const d = await runDetached(config, ['broker', 'start', ...this.argv]);

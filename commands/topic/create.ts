@@ -17,7 +17,7 @@ export default class TopicCreate extends MqCommand {
     {description: 'Keep a week, at most 10 GiB per partition', command: '<%= config.bin %> topic create logs --retention-age 7d --retention-bytes 10GiB'},
   ];
 
-  static override args = {name: Args.string({description: 'Topic name: [A-Za-z0-9._-], up to 196 characters.', required: true})};
+  static override args = {name: Args.string({description: 'Topic name: [A-Za-z0-9._-], up to 196 characters.', required: true, ignoreStdin: true})};
   static override flags = {
     partitions: Flags.integer({char: 'p', description: 'Number of partitions (default 1).', min: 1}),
     'replication-factor': Flags.integer({description: 'Copies of each partition (default min(3, brokers)).', min: 1}),

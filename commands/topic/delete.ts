@@ -4,7 +4,7 @@ import {MqCommand, connectionFlags} from '../../src/cli/base-command.js';
 export default class TopicDelete extends MqCommand {
   static override summary = 'Delete a topic and all its messages.';
   static override examples = ['<%= config.bin %> topic delete scratch'];
-  static override args = {name: Args.string({description: 'Topic name.', required: true})};
+  static override args = {name: Args.string({description: 'Topic name.', required: true, ignoreStdin: true})};
   static override flags = {...connectionFlags};
 
   async run(): Promise<void> {

@@ -5,7 +5,7 @@ import {describeText} from '../../src/cli/topic-view.js';
 export default class TopicDescribe extends MqCommand {
   static override summary = 'Show a topic\'s settings and, per partition, its offsets and size.';
   static override examples = ['<%= config.bin %> topic describe orders', '<%= config.bin %> topic describe orders --json'];
-  static override args = {name: Args.string({description: 'Topic name.', required: true})};
+  static override args = {name: Args.string({description: 'Topic name.', required: true, ignoreStdin: true})};
   static override flags = {...connectionFlags};
 
   async run(): Promise<void> {

@@ -14,7 +14,7 @@ export default class TopicUpdate extends MqCommand {
     {description: 'Grow to four partitions', command: '<%= config.bin %> topic update orders --partitions 4'},
   ];
 
-  static override args = {name: Args.string({description: 'Topic name.', required: true})};
+  static override args = {name: Args.string({description: 'Topic name.', required: true, ignoreStdin: true})};
   static override flags = {
     partitions: Flags.integer({char: 'p', description: 'New (larger) number of partitions.', min: 1}),
     ...retentionFlags,

@@ -21,6 +21,10 @@ export class DedupIndex {
   private count = 0;
   /** Slots holding an offset below this are expired. */
   private liveFrom = 0;
+  private readonly probe = new Uint32Array(2);
+  private probed: string | undefined;
+  /** Entries ever added; a mark for undoing the adds of a rolled-back transaction. */
+  private added = 0;
   evictions = 0;
 
   constructor(private readonly maxEntries: number) {
@@ -42,23 +46,45 @@ export class DedupIndex {
     return this.slotOff.length * 16 + this.ringOff.length * 24;
   }
 
-  /** Offsets of live entries whose id hashes match: usually none, one on a retry, more only on a hash collision. */
-  candidates(id: string): number[] {
-    const h1 = hash1(id);
-    const h2 = hash2(id);
+  /**
+   * Offsets of live entries whose id hashes match: usually none, one on a retry, more only on a hash collision or
+   * after a rollback left a stale slot. Callers confirm each against the message stored at that offset.
+   */
+  candidates(id: string): readonly number[] {
+    hashId(id, this.probe);
+    this.probed = id;
+    const h1 = this.probe[0]!;
+    const h2 = this.probe[1]!;
     const mask = this.slotOff.length - 1;
-    const out: number[] = [];
+    let out: number[] | undefined;
     for (let i = h1 & mask; this.slotOff[i] !== 0; i = (i + 1) & mask) {
       const off = this.slotOff[i]! - 1;
-      if (this.slotH1[i] === h1 && this.slotH2[i] === h2 && off >= this.liveFrom) out.push(off);
+      if (this.slotH1[i] === h1 && this.slotH2[i] === h2 && off >= this.liveFrom) (out ??= []).push(off);
     }
-    return out;
+    return out ?? NONE;
+  }
+
+  mark(): number {
+    return this.added;
+  }
+
+  /**
+   * Forgets entries added after `mark` (their transaction rolled back). Their slots stay until the next rehash; a
+   * stale slot only costs a lookup that the stored message then refutes.
+   */
+  truncate(mark: number): void {
+    const k = Math.min(this.added - mark, this.count);
+    this.count -= k;
+    this.added = mark;
   }
 
   /** Offsets must be added in increasing order, timestamps non-decreasing (as the log appends them). */
   add(id: string, offset: number, timestamp: number): void {
-    const h1 = hash1(id);
-    const h2 = hash2(id);
+    // append() looks an id up right before adding it: reuse that hash
+    if (this.probed !== id) hashId(id, this.probe);
+    this.probed = undefined;
+    const h1 = this.probe[0]!;
+    const h2 = this.probe[1]!;
     if ((this.used + 1) * 2 > this.slotOff.length) this.rehash(this.count + 1);
     if (this.count === this.ringOff.length) this.growRing();
     const at = (this.head + this.count) % this.ringOff.length;
@@ -67,6 +93,7 @@ export class DedupIndex {
     this.ringH1[at] = h1;
     this.ringH2[at] = h2;
     this.count++;
+    this.added++;
     this.insertSlot(h1, h2, offset);
     while (this.count > this.maxEntries) {
       this.popFront();
@@ -138,20 +165,22 @@ export class DedupIndex {
   }
 }
 
-/** FNV-1a over UTF-16 code units. */
-function hash1(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+const NONE: readonly number[] = Object.freeze([]);
 
-/** A murmur-style mix with a different seed, so that the two hashes fail independently. */
-function hash2(s: string): number {
-  let h = 0x9747b28c ^ s.length;
+/**
+ * Two independent 32-bit hashes of a string in one pass over its UTF-16 code units: FNV-1a and a murmur-style mix
+ * with a different seed, so that a false match needs both to collide.
+ */
+function hashId(s: string, out: Uint32Array): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ s.length;
   for (let i = 0; i < s.length; i++) {
-    h = Math.imul(h ^ s.charCodeAt(i), 0x5bd1e995);
-    h ^= h >>> 15;
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
   }
-  h = Math.imul(h ^ (h >>> 13), 0x5bd1e995);
-  return (h ^ (h >>> 15)) >>> 0;
+  b = Math.imul(b ^ (b >>> 13), 0x5bd1e995);
+  out[0] = a;
+  out[1] = b ^ (b >>> 15);
 }

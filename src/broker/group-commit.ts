@@ -3,13 +3,13 @@ import type {LogStore} from '../storage/index.js';
 import type {Clock} from '../util/clock.js';
 
 /**
- * What one group commit shares between the operations in it: the wall-clock time of the flush, hooks that run only
- * once the commit is durable, and values staged by earlier operations (ids appended earlier in this same
- * transaction, for example). An operation runs in a child scope that joins its parent only if it succeeds.
+ * What one group commit shares between the operations in it: the wall-clock time of the flush, hooks that run once
+ * the commit is durable, and undo hooks for in-memory state changed inside the transaction (they run if it rolls
+ * back). An operation runs in a child scope that joins its parent only if its savepoint succeeds.
  */
 export class CommitScope {
   private readonly hooks: Array<() => void> = [];
-  private readonly staged = new Map<object, Map<string, unknown>>();
+  private readonly undo: Array<() => void> = [];
 
   constructor(
     readonly now: number,
@@ -20,30 +20,27 @@ export class CommitScope {
     this.hooks.push(fn);
   }
 
-  stage(owner: object, key: string, value: unknown): void {
-    let m = this.staged.get(owner);
-    if (!m) this.staged.set(owner, (m = new Map()));
-    m.set(key, value);
-  }
-
-  lookup(owner: object, key: string): unknown {
-    const v = this.staged.get(owner)?.get(key);
-    return v !== undefined ? v : this.parent?.lookup(owner, key);
+  onRollback(fn: () => void): void {
+    this.undo.push(fn);
   }
 
   child(): CommitScope {
     return new CommitScope(this.now, this);
   }
 
-  /** Hands hooks and staged values up to the parent once the child's savepoint succeeded. */
+  /** Hands hooks up to the parent once the child's savepoint succeeded. */
   join(): void {
     const p = this.parent!;
-    p.hooks.push(...this.hooks);
-    for (const [owner, m] of this.staged) for (const [k, v] of m) p.stage(owner, k, v);
+    for (const fn of this.hooks) p.hooks.push(fn);
+    for (const fn of this.undo) p.undo.push(fn);
   }
 
   runHooks(): void {
     for (const fn of this.hooks) fn();
+  }
+
+  rollback(): void {
+    for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
   }
 }
 
@@ -127,11 +124,13 @@ export class GroupCommitter {
             child.join();
             outcomes.push({ok: true, value});
           } catch (error) {
+            child.rollback();
             outcomes.push({ok: false, error});
           }
         }
       });
     } catch (error) {
+      scope.rollback();
       const failure = commitFailure(error);
       for (const p of batch) p.reject(failure);
       return;

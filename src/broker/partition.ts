@@ -7,9 +7,11 @@ import {Waiters} from './waiters.js';
 
 export type AppendOutcome = {offset: number; duplicate: boolean} | {error: MqError};
 
-interface Staged {
-  offset: number;
-  fingerprint: number;
+/** A message, or just its fingerprint when only a spilled record of it remains. */
+type Fingerprinted = NewMessage | {fingerprint: number};
+
+function fingerprintOf(m: Fingerprinted): number {
+  return 'fingerprint' in m ? m.fingerprint : messageFingerprint(m);
 }
 
 export interface PartitionCounters {
@@ -65,73 +67,74 @@ export class PartitionLog {
     this.store.scanIds(this.pid, from, (id, offset, ts) => this.dedup.add(id, offset, ts));
   }
 
-  /** Appends a batch inside a group commit. Duplicates (by id, within the window) return the original offset. */
+  /**
+   * Appends a batch inside a group commit. Duplicates (by id, within the window) return the original offset. Ids go
+   * into the de-duplication window as they are appended, so later messages of this batch and later requests in the
+   * same group commit see them; a rollback takes them out again.
+   */
   append(scope: CommitScope, messages: readonly NewMessage[], dedupWindowMs: number): AppendOutcome[] {
-    const outcomes: AppendOutcome[] = [];
-    const fresh: NewMessage[] = [];
-    const freshAt: number[] = [];
     const st = this.store.partitionState(this.pid);
     if (!st) throw new MqError('PARTITION_NOT_FOUND', `partition ${this.number} of ${this.topic} is gone`);
+    const first = st.nextOffset;
+    const timestamp = Math.max(scope.now, st.lastTimestamp);
     const dedupOn = dedupWindowMs > 0;
-    if (dedupOn) this.dedup.expire(scope.now - dedupWindowMs);
-    const inBatch = new Map<string, number>();
+    if (dedupOn) {
+      this.dedup.expire(scope.now - dedupWindowMs);
+      const mark = this.dedup.mark();
+      scope.onRollback(() => this.dedup.truncate(mark));
+    }
+    const outcomes: AppendOutcome[] = [];
+    const fresh: NewMessage[] = [];
     for (const m of messages) {
       if (dedupOn && m.id !== null) {
-        const prior = this.findPrior(scope, m.id, inBatch, fresh, st.nextOffset);
+        const prior = this.findPrior(m.id, first, fresh);
         if (prior) {
-          if (prior.fingerprint !== messageFingerprint(m)) {
-            outcomes.push({error: new MqError('ID_CONFLICT', `id ${JSON.stringify(m.id)} was written at offset ${prior.offset} with a different payload`, {offset: prior.offset, partition: this.number})});
-          } else {
-            outcomes.push({offset: prior.offset, duplicate: true});
-          }
+          outcomes.push(
+            fingerprintOf(prior.message) === messageFingerprint(m)
+              ? {offset: prior.offset, duplicate: true}
+              : {error: new MqError('ID_CONFLICT', `id ${JSON.stringify(m.id)} was written at offset ${prior.offset} with a different payload`, {offset: prior.offset, partition: this.number})},
+          );
           continue;
         }
-        inBatch.set(m.id, fresh.length);
+        this.dedup.add(m.id, first + fresh.length, timestamp);
       }
-      freshAt.push(outcomes.length);
-      outcomes.push({offset: -1, duplicate: false});
+      outcomes.push({offset: first + fresh.length, duplicate: false});
       fresh.push(m);
     }
+    const dups = messages.length - fresh.length;
     if (fresh.length > 0) {
-      const timestamp = Math.max(scope.now, st.lastTimestamp);
-      const first = this.store.appendMessages(this.pid, {index: st.lastIndex + 1, term: this.term, timestamp, messages: fresh});
-      freshAt.forEach((at, i) => ((outcomes[at] as {offset: number}).offset = first + i));
-      const ids: Array<[string, number]> = [];
-      for (const [id, i] of inBatch) {
-        scope.stage(this, id, {offset: first + i, fingerprint: messageFingerprint(fresh[i]!)} satisfies Staged);
-        ids.push([id, first + i]);
-      }
-      const bytes = fresh.reduce((n, m) => n + m.value.length, 0);
+      this.store.appendMessages(this.pid, {index: st.lastIndex + 1, term: this.term, timestamp, messages: fresh});
+      let bytes = 0;
+      for (const m of fresh) bytes += m.value.length;
       const end = first + fresh.length;
       scope.onCommit(() => {
-        if (dedupOn) for (const [id, off] of ids.sort((a, b) => a[1] - b[1])) this.dedup.add(id, off, timestamp);
         this.highWatermark = end;
         this.bytes += bytes;
-        this.lastIndex = Math.max(this.lastIndex, st.lastIndex + 1);
+        this.lastIndex = st.lastIndex + 1;
         this.lastTimestamp = timestamp;
         this.counters.messagesIn += fresh.length;
         this.counters.bytesIn += bytes;
+        this.counters.duplicates += dups;
         this.waiters.wake();
       });
+    } else if (dups > 0) {
+      scope.onCommit(() => (this.counters.duplicates += dups));
     }
-    const dups = outcomes.length - fresh.length;
-    if (dups > 0) scope.onCommit(() => (this.counters.duplicates += dups));
     return outcomes;
   }
 
   /** The earlier write of this id: in this batch, earlier in this group commit, or in the window (confirmed on disk). */
-  private findPrior(scope: CommitScope, id: string, inBatch: Map<string, number>, fresh: NewMessage[], batchBase: number): Staged | undefined {
-    const i = inBatch.get(id);
-    if (i !== undefined) return {offset: batchBase + i, fingerprint: messageFingerprint(fresh[i]!)};
-    const staged = scope.lookup(this, id) as Staged | undefined;
-    if (staged) return staged;
+  private findPrior(id: string, first: number, fresh: readonly NewMessage[]): {offset: number; message: Fingerprinted} | undefined {
     for (const off of this.dedup.candidates(id)) {
-      if (off >= this.logStart) {
+      if (off >= first) {
+        const m = fresh[off - first];
+        if (m?.id === id) return {offset: off, message: m};
+      } else if (off >= this.logStart) {
         const stored = this.store.readMessage(this.pid, off);
-        if (stored?.id === id) return {offset: off, fingerprint: messageFingerprint(stored)};
+        if (stored?.id === id) return {offset: off, message: stored};
       } else {
         const spilled = this.store.getSpill(this.pid, id);
-        if (spilled && spilled.offset === off) return {offset: off, fingerprint: spilled.fingerprint};
+        if (spilled && spilled.offset === off) return {offset: off, message: {fingerprint: spilled.fingerprint}};
       }
     }
     return undefined;

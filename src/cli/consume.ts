@@ -80,6 +80,8 @@ export async function consumeByOffset(client: MqClient, topic: string, opts: Con
         emit({topic, partition, ...m});
         offset = m.offset + 1;
       }
+      // the other partitions' long-polls end as soon as --max is reached
+      if (opts.max !== undefined && count >= opts.max) stop.abort();
       if (page.messages.length === 0) offset = page.next_offset;
     }
   };

@@ -39,7 +39,7 @@ function transportError(error: unknown, opts: RequestOptions, base: string): MqE
     return new MqError('TIMEOUT', `no answer from ${base} in time`, undefined, opts.idempotent ? false : 'unknown');
   }
   if ((error as Error).name === 'AbortError') return new MqError('TIMEOUT', 'request aborted', undefined, written);
-  return new MqError('UNAVAILABLE', `cannot reach ${base}: ${err.message}${code ? `` : ''}`, {cause: code}, written);
+  return new MqError('UNAVAILABLE', `cannot reach ${base}: ${err.message}`, {cause: code}, written);
 }
 
 /** A keep-alive connection pool to one broker (or lb), speaking JSON. */

@@ -11,7 +11,6 @@ export const BROKER_DEFAULTS = {
   nodeId: 1,
   logLevel: 'info' as const,
   autoCreateTopics: true,
-  synchronous: 'full' as const,
   unsafeNoFsync: false,
   dedupWindowMs: 120_000,
   retentionCheckMs: 1_000,
@@ -40,7 +39,8 @@ export const brokerConfigSchema = z.strictObject({
   logFile: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   autoCreateTopics: z.boolean(),
-  synchronous: z.enum(['full', 'normal', 'off']),
+  /** Unset: FULL, or OFF with unsafeNoFsync. */
+  synchronous: z.enum(['full', 'normal', 'off']).optional(),
   unsafeNoFsync: z.boolean(),
   dedupWindowMs: nonNegInt,
   retentionCheckMs: posInt,

@@ -5,6 +5,7 @@ import {Broker} from '../../src/broker/broker.js';
 import {resolveBrokerConfig, type BrokerConfig} from '../../src/config/index.js';
 import {MqClient} from '../../src/client/index.js';
 import {startServer, type RunningServer} from '../../src/server/http-server.js';
+import type {Clock} from '../../src/util/clock.js';
 
 export interface TestBroker {
   url: string;
@@ -21,10 +22,10 @@ export function tempDir(prefix = 'mq-test-'): string {
 }
 
 /** A real broker (SQLite in a temp dir, HTTP on port 0) in this process. */
-export async function startTestBroker(overrides: Partial<Record<keyof BrokerConfig, unknown>> = {}): Promise<TestBroker> {
+export async function startTestBroker(overrides: Partial<Record<keyof BrokerConfig, unknown>> = {}, opts: {clock?: Clock} = {}): Promise<TestBroker> {
   const dataDir = (overrides.dataDir as string | undefined) ?? tempDir();
   const config = resolveBrokerConfig({flags: {listen: '127.0.0.1:0', logLevel: 'silent', ...overrides, dataDir}, env: {}});
-  const broker = await Broker.open({config});
+  const broker = await Broker.open({config, clock: opts.clock});
   const server = await startServer(broker, {listen: config.listen});
   const client = new MqClient({url: server.url, timeoutMs: 10_000});
   return {

@@ -25,6 +25,12 @@ const patchSchema = z.strictObject({
   dedup_window_ms: count.optional(),
 });
 
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let v = body;
+  for (const k of path) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
 /** zod issues → mq's stable codes: unknown keys, missing fields and wrong types are told apart. */
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -32,7 +38,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const issue = r.error.issues[0]!;
   const path = issue.path.join('.');
   if (issue.code === 'unrecognized_keys') throw new MqError('UNKNOWN_FIELD', `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${path ? ` in ${path}` : ''}`);
-  if (issue.code === 'invalid_type' && issue.input === undefined) throw new MqError('MISSING_FIELD', `${path} is required`, {field: path});
+  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) throw new MqError('MISSING_FIELD', `${path} is required`, {field: path});
   throw new MqError('INVALID_FIELD', `${path || 'body'}: ${issue.message}`, {field: path});
 }
 
