@@ -90,7 +90,7 @@ export class Broker {
       opts.store ??
       (config.inMemory
         ? openMemoryStore()
-        : await openSqliteStore({dataDir: config.dataDir, synchronous: config.synchronous, unsafeNoFsync: config.unsafeNoFsync, cacheMiB: config.sqliteCacheMiB}));
+        : await openSqliteStore({dataDir: config.dataDir, synchronous: config.synchronous, unsafeNoFsync: config.unsafeNoFsync, cacheBytes: config.sqliteCacheBytes}));
     try {
       return new Broker(config, store, opts.clock ?? systemClock, opts.logger ?? silentLogger);
     } catch (error) {

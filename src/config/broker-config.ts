@@ -16,7 +16,7 @@ export const BROKER_DEFAULTS = {
   retentionCheckMs: 1_000,
   groupCommitMessagesMax: 100_000,
   shutdownTimeoutMs: 10_000,
-  sqliteCacheMiB: 64,
+  sqliteCacheBytes: 64 * 1024 * 1024,
   ...DEFAULT_LIMITS,
 };
 
@@ -46,7 +46,7 @@ export const brokerConfigSchema = z.strictObject({
   retentionCheckMs: posInt,
   groupCommitMessagesMax: posInt,
   shutdownTimeoutMs: posInt,
-  sqliteCacheMiB: posInt,
+  sqliteCacheBytes: posInt,
   ...limitFields,
 });
 

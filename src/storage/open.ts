@@ -15,8 +15,8 @@ export interface OpenStoreOptions {
   synchronous?: SynchronousLevel;
   /** Must be set to run with synchronous below FULL: acknowledged writes can then be lost on power failure. */
   unsafeNoFsync?: boolean;
-  /** SQLite page cache in MiB. */
-  cacheMiB?: number;
+  /** SQLite page cache size in bytes. */
+  cacheBytes?: number;
 }
 
 export const DB_FILE = 'mq.db';
@@ -35,7 +35,7 @@ export async function openSqliteStore(opts: OpenStoreOptions): Promise<SqliteSto
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${sync.toUpperCase()}`);
-    db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
+    db.pragma(`cache_size = -${Math.ceil((opts.cacheBytes ?? 64 * 1024 * 1024) / 1024)}`);
     db.pragma('temp_store = MEMORY');
     db.pragma('busy_timeout = 5000');
     const version = db.pragma('user_version', {simple: true}) as number;
