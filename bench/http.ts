@@ -103,5 +103,17 @@ await Promise.all(
 const consumeSecs = (performance.now() - t1) / 1000;
 console.log(`consume  ${Math.round(consumed / consumeSecs).toLocaleString('en-US')} msg/s  ${((consumed * SIZE) / consumeSecs / 1e6).toFixed(1)} MB/s  (${a['fetch-max']} per fetch, one reader per partition, fetch p50 ${pct(fetchLat, 50).toFixed(2)} ms)`);
 if (consumed !== produced) throw new Error(`consumed ${consumed} of ${produced}`);
+
+// a consumer group of one member, auto-commit: each fetch commits the previous batch (one group-log record per fetch)
+const t2 = performance.now();
+const member = await client.join('bench-group', {topics: [topic], clientId: 'bench'});
+let groupConsumed = 0;
+while (groupConsumed < produced) {
+  const page = await client.groupFetch('bench-group', member.member_id, {maxMessages: Number(a['fetch-max']), maxBytes: 16 * 1024 * 1024, autoCommit: true, waitMs: 1000});
+  groupConsumed += page.messages.length;
+}
+await client.leave('bench-group', member.member_id);
+const groupSecs = (performance.now() - t2) / 1000;
+console.log(`group    ${Math.round(groupConsumed / groupSecs).toLocaleString('en-US')} msg/s  ${((groupConsumed * SIZE) / groupSecs / 1e6).toFixed(1)} MB/s  (one member, auto-commit, ${a['fetch-max']} per fetch)`);
 await client.close();
 await broker.stop();

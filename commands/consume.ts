@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {MqCommand, connectionFlags} from '../src/cli/base-command.js';
-import {consumeByOffset, messageLine, parseFrom} from '../src/cli/consume.js';
+import {consumeByOffset, consumeGroup, messageLine, parseFrom} from '../src/cli/consume.js';
+import {UsageError} from '../src/cli/base-command.js';
 import {parseDuration} from '../src/cli/duration.js';
 import {ExitCode} from '../src/cli/exit-codes.js';
 
@@ -14,6 +15,7 @@ export default class Consume extends MqCommand {
     {description: 'The three messages of the demo order, as JSON lines', command: '<%= config.bin %> consume orders --from earliest --max 3 --json'},
     {description: 'Follow new messages as they arrive (Ctrl-C to stop)', command: '<%= config.bin %> consume events --from latest --follow'},
     {description: 'In CI: wait at most 5 s for 10 messages (exit 3 if fewer)', command: '<%= config.bin %> consume results --max 10 --timeout 5s --json'},
+    {description: 'As a group member: continue where the group left off, commit what was printed', command: '<%= config.bin %> consume orders --group billing --follow'},
   ];
 
   static override args = {topic: Args.string({description: 'Topic to read.', required: true, ignoreStdin: true})};
@@ -23,6 +25,7 @@ export default class Consume extends MqCommand {
     max: Flags.integer({char: 'n', description: 'Stop after this many messages.', min: 1}),
     timeout: Flags.string({description: 'Stop after this long (e.g. 5s); with --max, exit 3 if fewer arrived.'}),
     follow: Flags.boolean({char: 'f', description: 'Keep waiting for new messages.'}),
+    group: Flags.string({char: 'g', description: 'Read as a member of this consumer group: committed offsets, partitions shared with other members (created on first use).'}),
     ...connectionFlags,
   };
 
@@ -33,19 +36,21 @@ export default class Consume extends MqCommand {
     const onSigint = (): void => ac.abort();
     process.once('SIGINT', onSigint);
     try {
-      const outcome = await consumeByOffset(
-        this.makeClient(flags),
-        args.topic,
-        {
-          from: parseFrom(flags.from),
-          partitions: flags.partition === undefined ? undefined : [flags.partition],
-          max: flags.max,
-          timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout),
-          follow: flags.follow,
-          signal: ac.signal,
-        },
-        (m) => this.out(messageLine(m), m),
-      );
+      const opts = {
+        from: parseFrom(flags.from),
+        partitions: flags.partition === undefined ? undefined : [flags.partition],
+        max: flags.max,
+        timeoutMs: flags.timeout === undefined ? undefined : parseDuration(flags.timeout),
+        follow: flags.follow,
+        signal: ac.signal,
+      };
+      const emit = (m: Parameters<typeof messageLine>[0]): void => this.out(messageLine(m), m);
+      if (flags.group && (flags.partition !== undefined || typeof opts.from === 'number')) {
+        throw new UsageError('with --group the group assigns partitions and positions; --partition and --from <offset> do not apply (use mq group reset)');
+      }
+      const outcome = flags.group
+        ? await consumeGroup({url: flags.url, token: flags.token}, args.topic, flags.group, opts, emit)
+        : await consumeByOffset(this.makeClient(flags), args.topic, opts, emit);
       if (!outcome.complete && !ac.signal.aborted) {
         process.stderr.write(`got ${outcome.count} of ${flags.max} message(s) before the timeout\n`);
         this.exit(ExitCode.Timeout);

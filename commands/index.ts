@@ -1,6 +1,11 @@
 import BrokerStart from './broker/start.js';
 import BrokerStop from './broker/stop.js';
 import Consume from './consume.js';
+import GroupCreate from './group/create.js';
+import GroupDelete from './group/delete.js';
+import GroupDescribe from './group/describe.js';
+import GroupList from './group/list.js';
+import GroupReset from './group/reset.js';
 import Produce from './produce.js';
 import Status from './status.js';
 import TopicCreate from './topic/create.js';
@@ -18,6 +23,11 @@ export const COMMANDS = {
   'topic:describe': TopicDescribe,
   'topic:update': TopicUpdate,
   'topic:delete': TopicDelete,
+  'group:create': GroupCreate,
+  'group:list': GroupList,
+  'group:describe': GroupDescribe,
+  'group:reset': GroupReset,
+  'group:delete': GroupDelete,
   produce: Produce,
   consume: Consume,
   status: Status,

@@ -27,6 +27,7 @@ export default class BrokerStart extends MqCommand {
     'log-level': Flags.string({description: 'Log level.', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']}),
     'auto-create-topics': Flags.boolean({description: 'Create a missing topic on first produce.', allowNo: true}),
     'dedup-window': Flags.string({description: 'Default de-duplication window for new topics (e.g. 2m).'}),
+    'cors-origin': Flags.string({description: 'Origins (comma-separated, or *) whose web pages may read this broker (SSE streams, fetch). Default: none.'}),
     config: Flags.string({description: 'JSON config file with the same settings (also MQ_CONFIG).'}),
     'unsafe-no-fsync': Flags.boolean({description: 'UNSAFE: do not fsync before acknowledging (acknowledged writes can be lost).'}),
     synchronous: Flags.string({description: 'SQLite synchronous level; below full needs --unsafe-no-fsync.', options: ['full', 'normal', 'off'], hidden: true}),

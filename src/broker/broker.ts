@@ -2,9 +2,10 @@ import {resolveBrokerConfig, type BrokerConfig} from '../config/index.js';
 import {MqError} from '../errors.js';
 import {silentLogger, type Logger} from '../observe/logger.js';
 import {LoopDelayMonitor} from '../observe/loop-delay.js';
-import {openMemoryStore, openSqliteStore, type LogStore, type StoredMessage} from '../storage/index.js';
+import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage, type StoredMessage} from '../storage/index.js';
 import {systemClock, type Clock} from '../util/clock.js';
 import {GroupCommitter} from './group-commit.js';
+import {createGroups, type Groups} from './groups/index.js';
 import type {AppendOutcome, PartitionLog} from './partition.js';
 import {nextRoundRobin, routeMessage, type ProduceMessage} from './router.js';
 import type {TopicPatch, TopicRecord, TopicSpec} from './topic-config.js';
@@ -64,6 +65,9 @@ export class Broker {
   readonly startedAt: number;
   readonly topics: TopicRegistry;
   readonly loopDelay = new LoopDelayMonitor();
+  readonly groups: Groups;
+  /** Open SSE streams, and the most bytes any of them ever had queued in its socket (the slow-reader bound). */
+  readonly streams = {open: 0, events: 0, queuedBytesMax: 0};
   private readonly committer: GroupCommitter;
   private readonly retentionTimer: NodeJS.Timeout;
   private retentionSoon = false;
@@ -80,6 +84,7 @@ export class Broker {
     this.committer = new GroupCommitter(store, clock, config.groupCommitMessagesMax);
     this.topics = new TopicRegistry(store, {limits: config, dedupWindowMs: config.dedupWindowMs, brokers: 1, now: () => clock.now()});
     this.topics.load();
+    this.groups = createGroups(this);
     this.retentionTimer = setInterval(() => this.runRetention(), config.retentionCheckMs);
     this.retentionTimer.unref();
   }
@@ -124,8 +129,11 @@ export class Broker {
     return t.record;
   }
 
-  listTopics(): TopicRecord[] {
-    return this.topics.list().map((t) => t.record);
+  listTopics(opts: {internal?: boolean} = {}): TopicRecord[] {
+    return this.topics
+      .list()
+      .map((t) => t.record)
+      .filter((r) => opts.internal || !r.name.startsWith('__'));
   }
 
   describeTopic(name: string): {record: TopicRecord; partitions: PartitionView[]} {
@@ -209,6 +217,16 @@ export class Broker {
       }),
     );
     return items;
+  }
+
+  /** Appends to an internal topic's partition (group state, receipts): durable when the promise resolves. */
+  async appendInternal(topicName: string, partition: number, messages: NewMessage[]): Promise<number[]> {
+    const log = this.partitionLog(topicName, partition);
+    const outcomes = await this.committer.submit(messages.length, (scope) => log.append(scope, messages, 0));
+    return outcomes.map((o) => {
+      if ('error' in o) throw o.error;
+      return o.offset;
+    });
   }
 
   // ---- fetch --------------------------------------------------------------------------------------------------
@@ -304,6 +322,7 @@ export class Broker {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.retentionTimer);
+    this.groups.stop();
     for (const t of this.topics.list()) for (const log of t.partitions.values()) log.waiters.wake();
   }
 

@@ -169,6 +169,14 @@ export class PartitionLog {
     return result.count;
   }
 
+  /** Deletes everything before `offset` regardless of retention settings (compaction of internal topics). */
+  truncateBefore(offset: number): void {
+    const result = this.store.deleteBefore(this.pid, Math.min(offset, this.highWatermark));
+    this.logStart = result.logStart;
+    this.bytes -= result.bytes;
+    this.counters.retentionDeleted += result.count;
+  }
+
   private spillIds(before: number, cutoff: number): void {
     const from = this.store.offsetForTimestamp(this.pid, cutoff);
     if (from >= before) return;

@@ -1,6 +1,6 @@
 import {MqError} from '../errors.js';
 import type {NewMessage} from '../storage/index.js';
-import {partitionForKey} from './murmur2.js';
+import {partitionForKey} from '../protocol/murmur2.js';
 import type {TopicRecord} from './topic-config.js';
 
 export interface ProduceMessage extends NewMessage {

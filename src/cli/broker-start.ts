@@ -17,6 +17,7 @@ export interface BrokerStartFlags {
   'log-level'?: string;
   'auto-create-topics'?: boolean;
   'dedup-window'?: string;
+  'cors-origin'?: string;
   'unsafe-no-fsync'?: boolean;
   synchronous?: string;
   config?: string;
@@ -41,6 +42,7 @@ export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
       dedupWindowMs: flags['dedup-window'] === undefined ? undefined : parseDuration(flags['dedup-window']),
       unsafeNoFsync: flags['unsafe-no-fsync'],
       synchronous: flags.synchronous,
+      corsOrigins: flags['cors-origin'],
     },
   });
 }

@@ -1,4 +1,5 @@
 import type {MqClient} from '../client/index.js';
+import {Consumer, type ConsumerOptions} from '../client/consumer.js';
 import {MqError} from '../errors.js';
 import type {WireMessage} from '../protocol/wire.js';
 import {UsageError} from './base-command.js';
@@ -105,4 +106,49 @@ export async function consumeByOffset(client: MqClient, topic: string, opts: Con
 export function messageLine(m: ConsumedMessage): string {
   const value = m.value_base64 !== undefined ? `base64:${m.value_base64}` : typeof m.value === 'string' ? m.value : JSON.stringify(m.value);
   return `${m.topic}/${m.partition}@${m.offset}${m.key !== null ? ` key=${m.key}` : ''} ${value}`;
+}
+
+/**
+ * Reads as a member of a consumer group (through the library's Consumer, so the CLI and the library behave alike).
+ * Stops at --max, --timeout or a signal; without --follow also once caught up. What was printed is committed when
+ * it stops, and the member leaves the group so the others take over its partitions at once.
+ */
+export async function consumeGroup(
+  client: Pick<ConsumerOptions, 'url' | 'token'>,
+  topic: string,
+  group: string,
+  opts: ConsumeOptions & {clientId?: string},
+  emit: (m: ConsumedMessage) => void,
+): Promise<ConsumeOutcome> {
+  const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + opts.timeoutMs;
+  const consumer = new Consumer({
+    ...client,
+    topics: topic,
+    group,
+    clientId: opts.clientId ?? 'mq-cli',
+    from: typeof opts.from === 'string' ? opts.from : undefined,
+    maxMessages: opts.max === undefined ? 500 : Math.min(500, opts.max),
+    // without --follow/--max/--timeout one short poll that finds nothing means "caught up"
+    waitMs: opts.follow || opts.max !== undefined ? Math.min(opts.pollMs ?? 5000, opts.timeoutMs ?? 5000) : 500,
+  });
+  let count = 0;
+  const onAbort = (): void => void consumer.close();
+  opts.signal?.addEventListener('abort', onAbort, {once: true});
+  try {
+    for (;;) {
+      if (opts.signal?.aborted || Date.now() >= deadline || (opts.max !== undefined && count >= opts.max)) break;
+      const batch = await consumer.poll();
+      for (const m of batch) {
+        if (opts.max !== undefined && count >= opts.max) break;
+        consumer.handOut(m);
+        emit(m);
+        count++;
+      }
+      if (batch.length === 0 && !opts.follow && opts.max === undefined && opts.timeoutMs === undefined) break;
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    await consumer.close();
+  }
+  return {count, complete: opts.max === undefined || count >= opts.max};
 }

@@ -1,5 +1,7 @@
 import {createInterface} from 'node:readline';
-import type {Acks, MessageInput, MqClient} from '../client/index.js';
+import {MqClient, type Acks, type MessageInput} from '../client/client.js';
+import {Producer, type ProducerOptions} from '../client/producer.js';
+import {MqError} from '../errors.js';
 import {isProduceFailure, type WireProduceResult} from '../protocol/wire.js';
 import {UsageError} from './base-command.js';
 
@@ -64,18 +66,50 @@ export interface ProducedLine {
 
 const LINES_PER_REQUEST = 1000;
 const BYTES_PER_REQUEST = 4 * 1024 * 1024;
+const IN_FLIGHT_MAX = 5000;
 
 /**
- * Produces stdin lines in batches (bounded memory: one request's worth at a time). With `envelope`, each line is
- * a full message envelope sent as NDJSON; otherwise each line is a value.
+ * Produces stdin lines with bounded memory. Values go through the library's Producer (batched, with generated ids,
+ * so a retried request is never written twice); results print in input order. With `envelope`, each line is a full
+ * envelope sent as NDJSON unchanged, so its value keeps its exact bytes.
  */
 export async function produceLines(
-  client: MqClient,
+  conn: ProducerOptions,
   topic: string,
   lines: AsyncIterable<string>,
   opts: {template: ProduceTemplate; asText: boolean; envelope: boolean; acks?: Acks},
   onResult: (r: ProducedLine) => void,
 ): Promise<number> {
+  if (opts.envelope) return produceEnvelopes(new MqClient(conn), topic, lines, opts.acks, onResult);
+  const producer = new Producer({...conn, acks: opts.acks});
+  const order: Array<{message: MessageInput; result: Promise<WireProduceResult>}> = [];
+  let sent = 0;
+  const drain = async (keep: number): Promise<void> => {
+    while (order.length > keep) {
+      const head = order.shift()!;
+      onResult({message: head.message, result: await head.result});
+    }
+  };
+  try {
+    for await (const line of lines) {
+      const message = withTemplate(parseValue(line, opts.asText), opts.template);
+      const result = producer.send(topic, message).catch((error: unknown) => {
+        const e = error instanceof MqError ? error : new MqError('INTERNAL', String(error));
+        return {error: e.toBody().error} as WireProduceResult;
+      });
+      order.push({message, result});
+      sent++;
+      if (order.length >= IN_FLIGHT_MAX) await drain(IN_FLIGHT_MAX / 2);
+    }
+    await producer.flush();
+    await drain(0);
+  } finally {
+    await producer.close();
+  }
+  return sent;
+}
+
+async function produceEnvelopes(client: MqClient, topic: string, lines: AsyncIterable<string>, acks: Acks | undefined, onResult: (r: ProducedLine) => void): Promise<number> {
   let batch: string[] = [];
   let bytes = 0;
   let sent = 0;
@@ -84,23 +118,21 @@ export async function produceLines(
     const lineBatch = batch;
     batch = [];
     bytes = 0;
-    if (opts.envelope) {
-      const res = await client.produceRaw(topic, lineBatch.join('\n') + '\n', {ndjson: true, acks: opts.acks});
-      const results = 'results' in res ? res.results : [];
-      results.forEach((result, i) => onResult({result, message: lineBatch[i]!}));
-    } else {
-      const messages = lineBatch.map((l) => withTemplate(parseValue(l, opts.asText), opts.template));
-      const results = await client.produce(topic, messages, {acks: opts.acks});
-      results.forEach((result, i) => onResult({result, message: messages[i]!}));
-    }
+    const res = await client.produceRaw(topic, lineBatch.join('\n') + '\n', {ndjson: true, acks});
+    const results = 'results' in res ? res.results : [];
+    results.forEach((result, i) => onResult({result, message: lineBatch[i]!}));
     sent += lineBatch.length;
   };
-  for await (const line of lines) {
-    batch.push(line);
-    bytes += line.length;
-    if (batch.length >= LINES_PER_REQUEST || bytes >= BYTES_PER_REQUEST) await flush();
+  try {
+    for await (const line of lines) {
+      batch.push(line);
+      bytes += line.length;
+      if (batch.length >= LINES_PER_REQUEST || bytes >= BYTES_PER_REQUEST) await flush();
+    }
+    await flush();
+  } finally {
+    await client.close();
   }
-  await flush();
   return sent;
 }
 

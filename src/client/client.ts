@@ -1,6 +1,13 @@
 import {MqError} from '../errors.js';
 import type {
   WireAccepted,
+  WireGroup,
+  WireGroupCreate,
+  WireGroupDescription,
+  WireGroupFetch,
+  WireJoin,
+  WireOffsets,
+  WireTopicPartition,
   WireFetchResponse,
   WireProduceOk,
   WireProduceResponse,
@@ -160,6 +167,72 @@ export class MqClient {
       idempotent: true,
     });
     return res.body;
+  }
+
+  // ---- consumer groups ----------------------------------------------------------------------------------------
+
+  private groupPath(group: string, op?: string): string {
+    return `/v1/groups/${encodeURIComponent(group)}${op ? `/${op}` : ''}`;
+  }
+
+  private async post<T>(path: string, body: unknown, opts: {waitMs?: number; signal?: AbortSignal; idempotent?: boolean} = {}): Promise<T> {
+    return (await this.http.request<T>({method: 'POST', path, body: JSON.stringify(body), ...opts})).body;
+  }
+
+  async createGroup(spec: WireGroupCreate): Promise<WireGroup> {
+    return this.post<WireGroup>('/v1/groups', spec);
+  }
+
+  async listGroups(): Promise<Array<WireGroup & {generation: number; members: number}>> {
+    return (await this.http.request<{groups: Array<WireGroup & {generation: number; members: number}>}>({method: 'GET', path: '/v1/groups', idempotent: true})).body.groups;
+  }
+
+  async describeGroup(group: string): Promise<WireGroupDescription> {
+    return (await this.http.request<WireGroupDescription>({method: 'GET', path: this.groupPath(group), idempotent: true})).body;
+  }
+
+  async deleteGroup(group: string): Promise<void> {
+    await this.http.request({method: 'DELETE', path: this.groupPath(group)});
+  }
+
+  /** Moves the group's committed offsets: 'earliest', 'latest', an offset, or a time (Date, ISO string or epoch ms). */
+  async resetGroup(group: string, to: 'earliest' | 'latest' | number | Date | string, only: {topic?: string; partition?: number} = {}): Promise<WireOffsets['offsets']> {
+    const target = to instanceof Date ? to.toISOString() : to;
+    return (await this.post<WireOffsets>(this.groupPath(group, 'reset'), {to: target, ...only})).offsets;
+  }
+
+  async join(group: string, opts: {memberId?: string; clientId?: string; topics?: string[]; from?: 'earliest' | 'latest'; sessionTimeoutMs?: number} = {}): Promise<WireJoin> {
+    return this.post<WireJoin>(this.groupPath(group, 'join'), {
+      member_id: opts.memberId,
+      client_id: opts.clientId,
+      topics: opts.topics,
+      from: opts.from,
+      session_timeout_ms: opts.sessionTimeoutMs,
+    });
+  }
+
+  async heartbeat(group: string, memberId: string): Promise<{generation: number; assignment: WireTopicPartition[]}> {
+    return this.post(this.groupPath(group, 'heartbeat'), {member_id: memberId}, {idempotent: true});
+  }
+
+  async leave(group: string, memberId: string, opts: {commit?: boolean} = {}): Promise<{left: boolean; committed: WireOffsets['offsets']}> {
+    return this.post(this.groupPath(group, 'leave'), {member_id: memberId, commit: opts.commit});
+  }
+
+  async groupFetch(
+    group: string,
+    memberId: string,
+    opts: {maxMessages?: number; maxBytes?: number; waitMs?: number; autoCommit?: boolean; signal?: AbortSignal} = {},
+  ): Promise<WireGroupFetch> {
+    return this.post<WireGroupFetch>(
+      this.groupPath(group, 'fetch'),
+      {member_id: memberId, max_messages: opts.maxMessages, max_bytes: opts.maxBytes, wait_ms: opts.waitMs, auto_commit: opts.autoCommit},
+      {waitMs: opts.waitMs, signal: opts.signal},
+    );
+  }
+
+  async commit(group: string, memberId: string, generation: number, offsets: WireOffsets['offsets']): Promise<WireOffsets['offsets']> {
+    return (await this.post<WireOffsets>(this.groupPath(group, 'commit'), {member_id: memberId, generation, offsets})).offsets;
   }
 
   async close(): Promise<void> {

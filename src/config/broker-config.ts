@@ -17,6 +17,12 @@ export const BROKER_DEFAULTS = {
   groupCommitMessagesMax: 100_000,
   shutdownTimeoutMs: 10_000,
   sqliteCacheBytes: 64 * 1024 * 1024,
+  groupsPartitions: 4,
+  groupsCompactAfter: 10_000,
+  groupSessionTimeoutMs: 10_000,
+  groupHeartbeatIntervalMs: 3_000,
+  streamHeartbeatMs: 15_000,
+  corsOrigins: '',
   ...DEFAULT_LIMITS,
 };
 
@@ -47,6 +53,13 @@ export const brokerConfigSchema = z.strictObject({
   groupCommitMessagesMax: posInt,
   shutdownTimeoutMs: posInt,
   sqliteCacheBytes: posInt,
+  groupsPartitions: posInt.max(256),
+  groupsCompactAfter: posInt,
+  groupSessionTimeoutMs: posInt,
+  groupHeartbeatIntervalMs: posInt,
+  streamHeartbeatMs: posInt,
+  /** Comma-separated origins allowed to read streams cross-origin ("*" for any); empty: same-origin only. */
+  corsOrigins: z.string(),
   ...limitFields,
 });
 

@@ -76,6 +76,11 @@ export function buildStatus(broker: Broker, extras: StatusExtras) {
       group_commit: {flushes: commit.flushes, ops: commit.ops, max_ops_per_flush: commit.maxOpsPerFlush, pending: broker.pendingCommits},
     },
     connections: {open: extras.connections, inflight_requests: extras.inflightRequests},
+    streams: {open: broker.streams.open, events: broker.streams.events, queued_bytes_max: broker.streams.queuedBytesMax},
+    groups: broker.groups.admin.list().map((d) => {
+      const rt = broker.groups.coordinator.runtimes.get(d.name);
+      return {name: d.name, mode: d.mode, topics: d.topics, generation: rt?.generation ?? 0, members: rt?.members.size ?? 0, lag: broker.groups.admin.lag(d.name).reduce((n, l) => n + l.lag, 0)};
+    }),
     process: {
       pid: process.pid,
       rss_bytes: mem.rss,

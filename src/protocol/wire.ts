@@ -101,3 +101,55 @@ export interface WireTopicPatch {
 export function isProduceFailure(r: WireProduceResult): r is WireProduceFailed {
   return 'error' in r;
 }
+
+export interface WireTopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface WireGroup {
+  name: string;
+  mode: 'stream' | 'queue';
+  topics: string[];
+  from: 'earliest' | 'latest';
+  session_timeout_ms: number;
+  created_at: number;
+}
+
+export interface WireGroupCreate {
+  name: string;
+  topics: string[];
+  mode?: 'stream';
+  from?: 'earliest' | 'latest';
+  session_timeout_ms?: number;
+}
+
+export interface WireGroupDescription extends WireGroup {
+  generation: number;
+  members: Array<{member_id: string; client_id: string | null; assignment: WireTopicPartition[]; last_seen_ms_ago: number}>;
+  partitions: Array<WireTopicPartition & {committed: number | null; log_start_offset: number; high_watermark: number; lag: number; owner: string | null}>;
+  lag: number;
+}
+
+export interface WireJoin {
+  member_id: string;
+  generation: number;
+  assignment: WireTopicPartition[];
+  session_timeout_ms: number;
+  heartbeat_interval_ms: number;
+}
+
+export interface WirePlacedMessage extends WireMessage {
+  topic: string;
+  partition: number;
+}
+
+export interface WireGroupFetch {
+  generation: number;
+  assignment: WireTopicPartition[];
+  messages: WirePlacedMessage[];
+}
+
+export interface WireOffsets {
+  offsets: Array<WireTopicPartition & {offset: number}>;
+}

@@ -2,7 +2,10 @@ import Fastify, {type FastifyError, type FastifyInstance} from 'fastify';
 import type {Broker} from '../broker/broker.js';
 import {MqError} from '../errors.js';
 import type {StatusExtras} from '../observe/status.js';
+import {groupRoutes} from './routes/groups.js';
 import {healthRoutes} from './routes/health.js';
+import {streamRoutes} from './routes/stream.js';
+import {corsHeaders} from './cors.js';
 import {messageRoutes} from './routes/messages.js';
 import {topicRoutes} from './routes/topics.js';
 
@@ -13,6 +16,10 @@ const KNOWN: Array<[RegExp, string]> = [
   [/^\/v1\/topics\/[^/]+$/, 'GET, PATCH, DELETE'],
   [/^\/v1\/topics\/[^/]+\/messages$/, 'POST'],
   [/^\/v1\/topics\/[^/]+\/partitions\/[^/]+\/messages$/, 'GET'],
+  [/^\/v1\/topics\/[^/]+\/stream$/, 'GET, OPTIONS'],
+  [/^\/v1\/groups$/, 'GET, POST'],
+  [/^\/v1\/groups\/[^/]+$/, 'GET, DELETE'],
+  [/^\/v1\/groups\/[^/]+\/(join|heartbeat|leave|fetch|commit|reset)$/, 'POST'],
 ];
 
 /** Fastify's own errors, mapped to mq's stable codes. */
@@ -49,6 +56,12 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', {parseAs: 'buffer'}, (_req, body, done) => done(null, body));
 
+  app.addHook('onRequest', async (req, reply) => {
+    const headers = corsHeaders(cfg.corsOrigins, req.headers.origin);
+    for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) return reply.code(204).send();
+  });
+
   app.setErrorHandler((error: FastifyError | MqError, req, reply) => {
     const e = error instanceof MqError ? error : fromFastify(error as FastifyError);
     if (e.code === 'INTERNAL') broker.logger.error({err: error, url: req.url, method: req.method}, 'request failed');
@@ -69,5 +82,7 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
   healthRoutes(app, broker, opts.extras);
   topicRoutes(app, broker);
   messageRoutes(app, broker);
+  groupRoutes(app, broker);
+  streamRoutes(app, broker);
   return app;
 }

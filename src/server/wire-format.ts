@@ -5,14 +5,21 @@ import type {WireProduceResult, WireTopic, WireTopicDescription} from '../protoc
 
 const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
 
-/** One message as JSON text: the value is spliced in as the exact bytes produced, never re-serialised. */
-export function messageJson(m: StoredMessage): string {
+/**
+ * One message as JSON text: the value is spliced in as the exact bytes produced, never re-serialised. `prefix` adds
+ * fields in front (topic and partition for group fetches and streams).
+ */
+export function messageJson(m: StoredMessage, prefix = ''): string {
   const value = m.valueType === ValueType.Json ? `"value":${m.value.toString('utf8')}` : `"value_base64":"${m.value.toString('base64')}"`;
-  return `{"offset":${m.offset},"timestamp":${m.timestamp},"key":${str(m.key)},"id":${str(m.id)},"producer":${str(m.producer)},"priority":${m.priority},"headers":${m.headers ?? 'null'},${value}}`;
+  return `{${prefix}"offset":${m.offset},"timestamp":${m.timestamp},"key":${str(m.key)},"id":${str(m.id)},"producer":${str(m.producer)},"priority":${m.priority},"headers":${m.headers ?? 'null'},${value}}`;
+}
+
+export function placedMessageJson(m: StoredMessage, topic: string, partition: number): string {
+  return messageJson(m, `"topic":${JSON.stringify(topic)},"partition":${partition},`);
 }
 
 export function fetchJson(r: FetchResult): string {
-  const msgs = r.messages.map(messageJson).join(',');
+  const msgs = r.messages.map((m) => messageJson(m)).join(',');
   return `{"topic":${JSON.stringify(r.topic)},"partition":${r.partition},"messages":[${msgs}],"next_offset":${r.nextOffset},"high_watermark":${r.highWatermark},"log_start_offset":${r.logStart}}`;
 }
 

@@ -75,6 +75,22 @@ describe('mq CLI - end to end', () => {
     expect((await mq(['topic', 'delete', 'events'])).code).toBe(0);
   });
 
+  it('consumes as a group member: a second run continues where the first stopped', async () => {
+    await mq(['produce', 'jobs', 'j1', 'j2', 'j3', 'j4', 'j5']);
+    const first = await mq(['consume', 'jobs', '--group', 'workers', '--max', '2', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n').map((l) => JSON.parse(l).value)).toEqual(['j1', 'j2']);
+    const rest = await mq(['consume', 'jobs', '--group', 'workers', '--json']);
+    expect(rest.stdout.trim().split('\n').map((l) => JSON.parse(l).value)).toEqual(['j3', 'j4', 'j5']);
+    const d = JSON.parse((await mq(['group', 'describe', 'workers', '--json'])).stdout);
+    expect(d).toMatchObject({name: 'workers', lag: 0, members: []});
+    expect((await mq(['group', 'reset', 'workers', '--to', 'earliest'])).code).toBe(0);
+    const again = await mq(['consume', 'jobs', '--group', 'workers', '--max', '1', '--json']);
+    expect(JSON.parse(again.stdout).value).toBe('j1');
+    expect((await mq(['group', 'list'])).stdout).toMatch(/workers\s+stream\s+jobs/);
+    expect((await mq(['group', 'delete', 'workers'])).code).toBe(0);
+  });
+
   it('shows status as a table and as JSON', async () => {
     const t = await mq(['status']);
     expect(t.code).toBe(0);

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {murmur2, partitionForKey} from '../../src/broker/murmur2.js';
+import {murmur2, partitionForKey} from '../../src/protocol/murmur2.js';
 
 describe('murmur2 - Kafka compatibility', () => {
   // org.apache.kafka.common.utils.UtilsTest#testMurmur2

@@ -2,8 +2,8 @@ import type {FastifyInstance} from 'fastify';
 import {z} from 'zod';
 import type {Broker} from '../../broker/broker.js';
 import type {RetentionConfig} from '../../broker/topic-config.js';
-import {MqError} from '../../errors.js';
 import {jsonObjectBody, onlyParams} from '../http-util.js';
+import {parseBody as parse} from './body.js';
 import {wireTopic, wireTopicDescription} from '../wire-format.js';
 
 const count = z.number().int();
@@ -24,23 +24,6 @@ const patchSchema = z.strictObject({
   retention: retention.optional(),
   dedup_window_ms: count.optional(),
 });
-
-function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
-  let v = body;
-  for (const k of path) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<PropertyKey, unknown>)[k] : undefined;
-  return v;
-}
-
-/** zod issues → mq's stable codes: unknown keys, missing fields and wrong types are told apart. */
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.path.join('.');
-  if (issue.code === 'unrecognized_keys') throw new MqError('UNKNOWN_FIELD', `unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${path ? ` in ${path}` : ''}`);
-  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) throw new MqError('MISSING_FIELD', `${path} is required`, {field: path});
-  throw new MqError('INVALID_FIELD', `${path || 'body'}: ${issue.message}`, {field: path});
-}
 
 function toRetention(r: z.infer<typeof retention> | undefined): Partial<RetentionConfig> | undefined {
   if (!r) return undefined;

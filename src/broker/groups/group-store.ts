@@ -1,0 +1,93 @@
+import {partitionForKey} from '../../protocol/murmur2.js';
+import {ValueType, type NewMessage} from '../../storage/index.js';
+import {applyRecord, decodeRecord, encodeRecord, recordGroup, snapshotRecord, type GroupRecord, type GroupState} from './records.js';
+
+export const GROUPS_TOPIC = '__groups';
+
+/** What the group store needs from the broker: append to and read from its internal topic. */
+export interface InternalLog {
+  append(topic: string, partition: number, messages: NewMessage[]): Promise<number[]>;
+  read(topic: string, partition: number, from: number, max: number): Array<{offset: number; value: Buffer}>;
+  bounds(topic: string, partition: number): {logStart: number; highWatermark: number};
+  truncateBefore(topic: string, partition: number, offset: number): void;
+}
+
+/**
+ * Durable consumer-group state: every change is a record in `__groups` (so replication carries it), applied to the
+ * in-memory map only once committed. On start-up the map is rebuilt by replaying each partition. When a partition
+ * has accumulated `compactAfter` records since its last snapshot, a snapshot of its groups is appended and everything
+ * before it deleted, so the log stays small however many commits happen.
+ */
+export class GroupStore {
+  readonly groups = new Map<string, GroupState>();
+  private readonly sinceSnapshot: number[];
+  private readonly inflight: number[];
+
+  constructor(
+    private readonly log: InternalLog,
+    private readonly partitions: number,
+    private readonly compactAfter: number,
+  ) {
+    this.sinceSnapshot = new Array<number>(partitions).fill(0);
+    this.inflight = new Array<number>(partitions).fill(0);
+  }
+
+  partitionFor(group: string): number {
+    return partitionForKey(group, this.partitions);
+  }
+
+  load(): void {
+    this.groups.clear();
+    for (let p = 0; p < this.partitions; p++) {
+      const {logStart, highWatermark} = this.log.bounds(GROUPS_TOPIC, p);
+      let at = logStart;
+      while (at < highWatermark) {
+        const page = this.log.read(GROUPS_TOPIC, p, at, 1000);
+        if (page.length === 0) break;
+        for (const m of page) applyRecord(this.groups, decodeRecord(m.value));
+        at = page[page.length - 1]!.offset + 1;
+      }
+      this.sinceSnapshot[p] = highWatermark - logStart;
+    }
+  }
+
+  /** Appends records of one group durably, then applies them. */
+  async append(records: GroupRecord[]): Promise<void> {
+    const group = recordGroup(records[0]!);
+    const p = this.partitionFor(group);
+    this.inflight[p]!++;
+    try {
+      await this.log.append(GROUPS_TOPIC, p, records.map((r) => message(group, r)));
+    } finally {
+      this.inflight[p]!--;
+    }
+    for (const r of records) applyRecord(this.groups, r);
+    this.sinceSnapshot[p]! += records.length;
+    if (this.sinceSnapshot[p]! >= this.compactAfter && this.inflight[p] === 0) await this.compact(p);
+  }
+
+  /**
+   * Writes a snapshot of partition p's groups and deletes what precedes it. Only when nothing else is in flight on
+   * p: a record committed before the snapshot but applied after it would otherwise be lost with the truncation.
+   */
+  async compact(p: number): Promise<void> {
+    const states = [...this.groups.values()].filter((g) => this.partitionFor(g.def.name) === p);
+    this.sinceSnapshot[p] = 0;
+    if (states.length === 0) {
+      this.log.truncateBefore(GROUPS_TOPIC, p, this.log.bounds(GROUPS_TOPIC, p).highWatermark);
+      return;
+    }
+    this.inflight[p]!++;
+    let offsets: number[];
+    try {
+      offsets = await this.log.append(GROUPS_TOPIC, p, states.map((g) => message(g.def.name, snapshotRecord(g))));
+    } finally {
+      this.inflight[p]!--;
+    }
+    this.log.truncateBefore(GROUPS_TOPIC, p, offsets[0]!);
+  }
+}
+
+function message(group: string, r: GroupRecord): NewMessage {
+  return {id: null, key: group, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: encodeRecord(r)};
+}

@@ -1,0 +1,78 @@
+import type {Broker} from '../broker.js';
+import type {PartitionLog} from '../partition.js';
+import type {TopicPartition} from './assignment.js';
+import {GroupAdmin} from './group-admin.js';
+import {GROUPS_TOPIC, GroupStore, type InternalLog} from './group-store.js';
+import {GroupCoordinator, type TopicView} from './coordinator.js';
+
+export {GROUPS_TOPIC} from './group-store.js';
+export type {GroupCoordinator, GroupMessage} from './coordinator.js';
+export type {GroupAdmin, PartitionLag, ResetTarget, GroupSpec} from './group-admin.js';
+export type {TopicPartition} from './assignment.js';
+export type {GroupDefinition, GroupMode, StartFrom} from './records.js';
+
+export interface Groups {
+  coordinator: GroupCoordinator;
+  admin: GroupAdmin;
+  stop(): void;
+}
+
+/** Resolves when any of the partitions gets new data, the time is up, or the signal aborts. */
+export async function waitAny(logs: PartitionLog[], waitMs: number, signal: AbortSignal): Promise<void> {
+  if (logs.length === 0) {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, waitMs);
+      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), {once: true});
+    });
+    return;
+  }
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort();
+  signal.addEventListener('abort', onAbort, {once: true});
+  try {
+    await Promise.race(logs.map((l) => l.waiters.wait(waitMs, ac.signal)));
+  } finally {
+    ac.abort();
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Wires consumer groups into a broker: the internal topic, the durable store, the coordinator and its session sweeper. */
+export function createGroups(broker: Broker): Groups {
+  const cfg = broker.config;
+  if (!broker.topics.get(GROUPS_TOPIC)) {
+    broker.topics.create({name: GROUPS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0, replicationFactor: 1}, {allowInternal: true});
+  }
+  const log = (topic: string, p: number): PartitionLog => broker.partitionLog(topic, p);
+  const internal: InternalLog = {
+    append: (topic, p, messages) => broker.appendInternal(topic, p, messages),
+    read: (topic, p, from, max) => log(topic, p).read(from, {maxMessages: max, maxBytes: 16 * 1024 * 1024}),
+    bounds: (topic, p) => ({logStart: log(topic, p).logStart, highWatermark: log(topic, p).highWatermark}),
+    truncateBefore: (topic, p, offset) => log(topic, p).truncateBefore(offset),
+  };
+  const store = new GroupStore(internal, broker.topics.mustGet(GROUPS_TOPIC).record.partitions.length, cfg.groupsCompactAfter);
+  store.load();
+  const view: TopicView = {
+    partitions: (topic) => {
+      const t = broker.topics.get(topic);
+      return t ? t.record.partitions.map((p) => p.number).sort((a, b) => a - b) : undefined;
+    },
+    bounds: (topic, p) => {
+      const l = log(topic, p);
+      return {logStart: l.logStart, highWatermark: l.highWatermark};
+    },
+    read: (topic, p, from, limits) => log(topic, p).read(from, limits),
+    waitAny: (tps: readonly TopicPartition[], waitMs, signal) => waitAny(tps.map((tp) => log(tp.topic, tp.partition)), waitMs, signal),
+    offsetForTimestamp: (topic, p, ts) => broker.store.offsetForTimestamp(log(topic, p).pid, ts),
+  };
+  const coordinator = new GroupCoordinator(store, view, broker.clock, {
+    defaultSessionTimeoutMs: cfg.groupSessionTimeoutMs,
+    heartbeatIntervalMs: cfg.groupHeartbeatIntervalMs,
+  });
+  const admin = new GroupAdmin(coordinator, view, broker.clock);
+  const sweeper = setInterval(() => {
+    for (const m of coordinator.expireSessions()) broker.logger.info({member: m}, 'group member session expired');
+  }, Math.min(1000, Math.max(100, Math.floor(cfg.groupSessionTimeoutMs / 4))));
+  sweeper.unref();
+  return {coordinator, admin, stop: () => clearInterval(sweeper)};
+}
