@@ -30,7 +30,7 @@ function batches(withIds: boolean): NewMessage[][] {
   const out: NewMessage[][] = [];
   for (let b = 0; b < TOTAL / BATCH; b++) {
     const now = Date.now() + b;
-    out.push(Array.from({length: BATCH}, () => ({id: withIds ? uuid7(now) : null, key: null, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value})));
+    out.push(Array.from({length: BATCH}, () => ({id: withIds ? uuid7(now) : null, key: null, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value, notBefore: 0})));
   }
   return out;
 }
@@ -52,6 +52,7 @@ async function rawTable(data: NewMessage[][], crc: boolean): Promise<number> {
   let off = 0;
   const tx = db.transaction((batch: NewMessage[], ts: number) => {
     for (const m of batch) ins.run(off++, ts, m.id, m.key, m.producer, m.priority, m.headers, m.valueType, m.value, crc ? messageCrc(m, ts) : 0);
+    // same row shape as the broker's partition tables
   });
   const t0 = performance.now();
   for (const batch of data) tx(batch, Date.now());

@@ -37,6 +37,9 @@ export const ERROR_SPECS = {
   GROUP_EXISTS: spec(409, 'A consumer group with this name already exists (with other settings).'),
   GROUP_ACTIVE: spec(409, 'The group has active members; stop them (or wait for their sessions to expire) first.', true),
   UNKNOWN_MEMBER: spec(409, 'The member is not in the group (its session expired or it left): join again.'),
+  WRONG_GROUP_MODE: spec(409, 'The operation needs a group of the other mode (stream groups join and commit; queue groups lease and ack).'),
+  LEASE_EXPIRED: spec(409, 'The lease is not current (it ran out, or the message was redelivered); nothing changed.'),
+  NO_QUEUE_GROUP: spec(409, 'await=processed needs at least one queue group on the topic; nothing was written.'),
   STALE_GENERATION: spec(409, 'The group rebalanced since this member last heard; details give the current generation and assignment.'),
   MESSAGE_TOO_LARGE: spec(413, 'A message exceeds the maximum message size.'),
   REQUEST_TOO_LARGE: spec(413, 'The request body exceeds the maximum request size.'),
@@ -51,6 +54,7 @@ export const ERROR_SPECS = {
   SHUTTING_DOWN: spec(503, 'The broker is stopping.', true),
   TIMEOUT: spec(504, 'The operation did not finish in time; it may still complete.', true, 'unknown'),
   DISK_FULL: spec(507, 'The broker is out of disk space; nothing was written.', true),
+  TOPIC_FULL: spec(507, 'The until_acked topic is at its retention limit; nothing was written. Consumers must ack first.', true),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_SPECS;

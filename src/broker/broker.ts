@@ -4,7 +4,7 @@ import {silentLogger, type Logger} from '../observe/logger.js';
 import {LoopDelayMonitor} from '../observe/loop-delay.js';
 import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage, type StoredMessage} from '../storage/index.js';
 import {systemClock, type Clock} from '../util/clock.js';
-import {GroupCommitter} from './group-commit.js';
+import {GroupCommitter, type CommitScope} from './group-commit.js';
 import {createGroups, type Groups} from './groups/index.js';
 import type {AppendOutcome, PartitionLog} from './partition.js';
 import {nextRoundRobin, routeMessage, type ProduceMessage} from './router.js';
@@ -118,6 +118,12 @@ export class Broker {
 
   commitStats(): GroupCommitter['stats'] {
     return this.committer.stats;
+  }
+
+  /** Runs an operation inside the next group commit (work queues, receipts); urgent ones go first. */
+  submit<T>(weight: number, op: (scope: CommitScope) => T, opts: {urgent?: boolean} = {}): Promise<T> {
+    this.checkOpen();
+    return this.committer.submit(weight, op, opts);
   }
 
   // ---- topics -------------------------------------------------------------------------------------------------

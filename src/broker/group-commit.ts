@@ -60,10 +60,12 @@ export interface GroupCommitStats {
 /**
  * Group commit: operations submitted in the same turn of the event loop share one transaction and one fsync. Each
  * runs in its own savepoint, so one that throws fails alone; if the commit itself fails, every operation in it fails
- * and nothing of it was written.
+ * and nothing of it was written. Urgent operations (work-queue confirms: acks, progress, nacks) go first, so a busy
+ * broker settles confirms before it hands out new work (the seed's "confirms first").
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
+  private urgent: Pending[] = [];
   private scheduled = false;
   private idle: Array<() => void> = [];
   readonly stats: GroupCommitStats = {flushes: 0, ops: 0, maxOpsPerFlush: 0};
@@ -75,19 +77,19 @@ export class GroupCommitter {
   ) {}
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.urgent.length;
   }
 
-  submit<T>(weight: number, op: (scope: CommitScope) => T): Promise<T> {
+  submit<T>(weight: number, op: (scope: CommitScope) => T, opts: {urgent?: boolean} = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({weight, op, resolve: resolve as (v: unknown) => void, reject});
+      (opts.urgent ? this.urgent : this.queue).push({weight, op, resolve: resolve as (v: unknown) => void, reject});
       this.schedule();
     });
   }
 
   /** Resolves once everything submitted so far has been committed or failed. */
   drain(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.pending === 0 && !this.scheduled) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -99,16 +101,20 @@ export class GroupCommitter {
 
   private take(): Pending[] {
     let weight = 0;
-    let n = 0;
-    while (n < this.queue.length && (n === 0 || weight + this.queue[n]!.weight <= this.weightMax)) weight += this.queue[n++]!.weight;
-    return this.queue.splice(0, n);
+    const out: Pending[] = [];
+    for (const q of [this.urgent, this.queue]) {
+      let n = 0;
+      while (n < q.length && (out.length + n === 0 || weight + q[n]!.weight <= this.weightMax)) weight += q[n++]!.weight;
+      out.push(...q.splice(0, n));
+    }
+    return out;
   }
 
   private flush(): void {
     this.scheduled = false;
     const batch = this.take();
     if (batch.length > 0) this.commit(batch);
-    if (this.queue.length > 0) this.schedule();
+    if (this.pending > 0) this.schedule();
     else for (const fn of this.idle.splice(0)) fn();
   }
 

@@ -1,5 +1,5 @@
 import {MqError} from '../errors.js';
-import {messageFingerprint, type LogStore, type NewMessage, type PartitionState, type ReadLimits, type StoredMessage} from '../storage/index.js';
+import {messageFingerprint, type EntryKind, type LogStore, type NewMessage, type PartitionState, type ReadLimits, type StoredMessage} from '../storage/index.js';
 import {DedupIndex} from './dedup-index.js';
 import type {CommitScope} from './group-commit.js';
 import type {RetentionConfig} from './topic-config.js';
@@ -72,7 +72,7 @@ export class PartitionLog {
    * into the de-duplication window as they are appended, so later messages of this batch and later requests in the
    * same group commit see them; a rollback takes them out again.
    */
-  append(scope: CommitScope, messages: readonly NewMessage[], dedupWindowMs: number): AppendOutcome[] {
+  append(scope: CommitScope, messages: readonly (NewMessage & {delayMs?: number})[], dedupWindowMs: number): AppendOutcome[] {
     const st = this.store.partitionState(this.pid);
     if (!st) throw new MqError('PARTITION_NOT_FOUND', `partition ${this.number} of ${this.topic} is gone`);
     const first = st.nextOffset;
@@ -99,7 +99,7 @@ export class PartitionLog {
         this.dedup.add(m.id, first + fresh.length, timestamp);
       }
       outcomes.push({offset: first + fresh.length, duplicate: false});
-      fresh.push(m);
+      fresh.push(m.delayMs ? {...m, delayMs: undefined, notBefore: timestamp + m.delayMs} : m);
     }
     const dups = messages.length - fresh.length;
     if (fresh.length > 0) {
@@ -110,7 +110,7 @@ export class PartitionLog {
       scope.onCommit(() => {
         this.highWatermark = end;
         this.bytes += bytes;
-        this.lastIndex = st.lastIndex + 1;
+        this.lastIndex = Math.max(this.lastIndex, st.lastIndex + 1);
         this.lastTimestamp = timestamp;
         this.counters.messagesIn += fresh.length;
         this.counters.bytesIn += bytes;
@@ -138,6 +138,14 @@ export class PartitionLog {
       }
     }
     return undefined;
+  }
+
+  /** Appends a non-message entry (queue state changes) inside a group commit. */
+  appendControl(scope: CommitScope, kind: EntryKind, data: Buffer): void {
+    const st = this.store.partitionState(this.pid);
+    if (!st) throw new MqError('PARTITION_NOT_FOUND', `partition ${this.number} of ${this.topic} is gone`);
+    this.store.appendEntry(this.pid, st.lastIndex + 1, this.term, kind, data);
+    scope.onCommit(() => (this.lastIndex = Math.max(this.lastIndex, st.lastIndex + 1)));
   }
 
   read(from: number, limits: Omit<ReadLimits, 'endOffset'>): StoredMessage[] {

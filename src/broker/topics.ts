@@ -27,6 +27,8 @@ export interface RegistryOptions {
  */
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
+  /** Every partition on this broker by its storage id (work-queue lease ids carry it). */
+  readonly byPid = new Map<number, PartitionLog>();
 
   constructor(
     private readonly store: LogStore,
@@ -48,6 +50,7 @@ export class TopicRegistry {
       const log = new PartitionLog(this.store, record.name, number, pid, state, this.opts.limits.dedupEntriesPerPartitionMax);
       log.rebuildDedup(this.opts.now(), record.config.dedupWindowMs);
       partitions.set(number, log);
+      this.byPid.set(pid, log);
     }
     return {record, partitions, roundRobin: 0};
   }
@@ -126,6 +129,7 @@ export class TopicRegistry {
     for (const p of record.partitions.slice(old.partitions.length)) {
       const log = new PartitionLog(this.store, name, p.number, p.pid, this.store.partitionState(p.pid)!, this.opts.limits.dedupEntriesPerPartitionMax);
       topic.partitions.set(p.number, log);
+      this.byPid.set(p.pid, log);
     }
     if (config.dedupWindowMs !== old.config.dedupWindowMs) {
       for (const log of topic.partitions.values()) log.rebuildDedup(this.opts.now(), config.dedupWindowMs);
@@ -141,6 +145,9 @@ export class TopicRegistry {
       this.store.deleteMeta(TOPIC_KEY + name);
     });
     this.topics.delete(name);
-    for (const log of topic.partitions.values()) log.waiters.wake();
+    for (const log of topic.partitions.values()) {
+      this.byPid.delete(log.pid);
+      log.waiters.wake();
+    }
   }
 }

@@ -40,6 +40,10 @@ export interface MessageInput {
   priority?: number;
   headers?: Record<string, string>;
   partition?: number;
+  /** Work queues deliver it no sooner than this many ms after it is written... */
+  delayMs?: number;
+  /** ...or no sooner than this wall-clock time (epoch ms). */
+  notBefore?: number;
 }
 
 export type Acks = 'all' | 'leader' | '0';
@@ -63,6 +67,8 @@ export function envelope(m: MessageInput): Record<string, unknown> {
   if (m.priority !== undefined) e.priority = m.priority;
   if (m.headers !== undefined) e.headers = m.headers;
   if (m.partition !== undefined) e.partition = m.partition;
+  if (m.delayMs !== undefined) e.delay_ms = m.delayMs;
+  if (m.notBefore !== undefined) e.not_before = m.notBefore;
   return e;
 }
 

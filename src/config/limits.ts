@@ -11,6 +11,7 @@ export const DEFAULT_LIMITS = {
   fetchMessagesMax: 10_000,
   fetchBytesMax: 16 * 1024 * 1024,
   waitMsMax: 30_000,
+  delayMsMax: 30 * 24 * 3600 * 1000,
   partitionsPerTopicMax: 1024,
   topicsMax: 10_000,
   dedupEntriesPerPartitionMax: 2_000_000,

@@ -6,6 +6,8 @@ import {memberSpan, skipWs, spansInArrayMember, type Span} from './json-span.js'
 
 export interface ParsedMessage extends NewMessage {
   partition?: number;
+  /** Deliver to work queues no sooner than this long after the message is written. */
+  delayMs?: number;
 }
 
 export interface ParsedProduce {
@@ -16,13 +18,13 @@ export interface ParsedProduce {
 
 export type BodyFormat = 'json' | 'ndjson';
 
-export const ENVELOPE_FIELDS = new Set(['value', 'value_base64', 'key', 'id', 'producer', 'priority', 'headers', 'partition']);
+export const ENVELOPE_FIELDS = new Set(['value', 'value_base64', 'key', 'id', 'producer', 'priority', 'headers', 'partition', 'delay_ms', 'not_before']);
 const BATCH_FIELDS = new Set(['messages']);
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ERRORS_LISTED_MAX = 100;
 
-type Limit = Pick<Limits, 'messageBytesMax' | 'batchMessagesMax' | 'keyBytesMax' | 'idBytesMax' | 'producerBytesMax' | 'headersCountMax' | 'headersBytesMax'>;
+type Limit = Pick<Limits, 'messageBytesMax' | 'batchMessagesMax' | 'keyBytesMax' | 'idBytesMax' | 'producerBytesMax' | 'headersCountMax' | 'headersBytesMax' | 'delayMsMax'>;
 
 class FieldError extends Error {
   constructor(
@@ -99,9 +101,15 @@ export function toMessage(env: unknown, raw: Buffer | undefined, limits: Limit):
     headers: headersOf(e.headers, limits),
     valueType,
     value,
+    notBefore: intField(e, 'not_before', 0, Number.MAX_SAFE_INTEGER) ?? 0,
   };
   const partition = intField(e, 'partition', 0, 2 ** 31 - 1);
   if (partition !== undefined) m.partition = partition;
+  const delay = intField(e, 'delay_ms', 0, limits.delayMsMax);
+  if (delay !== undefined && delay > 0) {
+    if (m.notBefore > 0) fail('INVALID_FIELD', 'give at most one of delay_ms and not_before', 'delay_ms');
+    m.delayMs = delay;
+  }
   return m;
 }
 

@@ -12,6 +12,8 @@ export interface WireMessage {
   producer: string | null;
   priority: number;
   headers: Record<string, string> | null;
+  /** Present when the message was produced with a delay: work queues do not deliver it before this time (ms). */
+  not_before?: number;
   /** The value exactly as produced, for JSON values. */
   value?: unknown;
   /** Binary values, base64. */

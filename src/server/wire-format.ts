@@ -11,7 +11,8 @@ const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(
  */
 export function messageJson(m: StoredMessage, prefix = ''): string {
   const value = m.valueType === ValueType.Json ? `"value":${m.value.toString('utf8')}` : `"value_base64":"${m.value.toString('base64')}"`;
-  return `{${prefix}"offset":${m.offset},"timestamp":${m.timestamp},"key":${str(m.key)},"id":${str(m.id)},"producer":${str(m.producer)},"priority":${m.priority},"headers":${m.headers ?? 'null'},${value}}`;
+  const nb = m.notBefore > 0 ? `"not_before":${m.notBefore},` : '';
+  return `{${prefix}"offset":${m.offset},"timestamp":${m.timestamp},"key":${str(m.key)},"id":${str(m.id)},"producer":${str(m.producer)},"priority":${m.priority},"headers":${m.headers ?? 'null'},${nb}${value}}`;
 }
 
 export function placedMessageJson(m: StoredMessage, topic: string, partition: number): string {

@@ -51,6 +51,7 @@ export function messageCrc(m: NewMessage, timestamp: number): number {
   c = foldString(c, m.key);
   c = foldString(c, m.producer);
   c = foldString(c, m.headers);
+  c = foldNumber(c, m.notBefore);
   return crc32(m.value, c >>> 0);
 }
 

@@ -9,6 +9,8 @@ import {
   type LogEntry,
   type LogStore,
   type PartitionState,
+  type QueueCandidate,
+  type QueueRow,
   type ReadLimits,
   type StoreStats,
   type StoredMessage,
@@ -26,6 +28,8 @@ interface Part {
   /** entries[i].index === state.firstIndex + i */
   entries: LogEntry[];
   spill: Map<string, DedupRecord>;
+  queueFloors: Map<string, number>;
+  queueRows: Map<string, Map<number, QueueRow>>;
 }
 
 /**
@@ -118,6 +122,8 @@ export class MemoryStore implements LogStore {
       msgs: [],
       entries: [],
       spill: new Map(),
+      queueFloors: new Map(),
+      queueRows: new Map(),
     };
     this.mutate(
       () => this.parts.set(pid, part),
@@ -358,6 +364,83 @@ export class MemoryStore implements LogStore {
       }
     }
     return n;
+  }
+
+  queueFloor(pid: number, group: string): number | undefined {
+    return this.parts.get(pid)?.queueFloors.get(group);
+  }
+
+  setQueueFloor(pid: number, group: string, floor: number): void {
+    const p = this.must(pid);
+    const prev = p.queueFloors.get(group);
+    this.mutate(
+      () => p.queueFloors.set(group, floor),
+      () => (prev === undefined ? p.queueFloors.delete(group) : p.queueFloors.set(group, prev)),
+    );
+  }
+
+  private rowsOf(p: Part, group: string): Map<number, QueueRow> {
+    let m = p.queueRows.get(group);
+    if (!m) p.queueRows.set(group, (m = new Map()));
+    return m;
+  }
+
+  putQueueRows(pid: number, group: string, rows: readonly QueueRow[]): void {
+    const m = this.rowsOf(this.must(pid), group);
+    for (const r of rows) {
+      const prev = m.get(r.offset);
+      this.mutate(
+        () => m.set(r.offset, {...r}),
+        () => (prev ? m.set(r.offset, prev) : m.delete(r.offset)),
+      );
+    }
+  }
+
+  deleteQueueRowsBelow(pid: number, group: string, floor: number): void {
+    const m = this.rowsOf(this.must(pid), group);
+    for (const [off, r] of [...m]) {
+      if (off >= floor) continue;
+      this.mutate(
+        () => m.delete(off),
+        () => m.set(off, r),
+      );
+    }
+  }
+
+  listQueueRows(pid: number, group: string): QueueRow[] {
+    return [...(this.parts.get(pid)?.queueRows.get(group)?.values() ?? [])].sort((a, b) => a.offset - b.offset).map((r) => ({...r}));
+  }
+
+  dropQueueGroup(pid: number, group: string): void {
+    const p = this.must(pid);
+    const rows = p.queueRows.get(group);
+    const floor = p.queueFloors.get(group);
+    this.mutate(
+      () => {
+        p.queueRows.delete(group);
+        p.queueFloors.delete(group);
+      },
+      () => {
+        if (rows) p.queueRows.set(group, rows);
+        if (floor !== undefined) p.queueFloors.set(group, floor);
+      },
+    );
+  }
+
+  scanQueueCandidates(pid: number, from: number, end: number, limit: number): QueueCandidate[] {
+    const p = this.must(pid);
+    const out: QueueCandidate[] = [];
+    for (let off = Math.max(from, p.state.logStart); off < Math.min(end, p.state.nextOffset) && out.length < limit; off++) {
+      const m = p.msgs[off - p.state.logStart]!;
+      out.push({offset: off, priority: m.priority, notBefore: m.notBefore});
+    }
+    return out;
+  }
+
+  scanPriority(pid: number, priority: number, from: number, end: number, limit: number): QueueCandidate[] {
+    return this.scanQueueCandidates(pid, from, end, Number.MAX_SAFE_INTEGER)
+      .filter((c) => c.priority === priority)
+      .slice(0, limit);
   }
 
   getHardState(gid: number): HardState | undefined {

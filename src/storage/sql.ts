@@ -15,6 +15,12 @@ CREATE TABLE IF NOT EXISTS entries (
   PRIMARY KEY (pid, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hard_state (gid INTEGER PRIMARY KEY, term INTEGER NOT NULL, vote INTEGER NOT NULL, commit_idx INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS queue_floor (pid INTEGER NOT NULL, grp TEXT NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (pid, grp)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS queue_state (
+  pid INTEGER NOT NULL, grp TEXT NOT NULL, off INTEGER NOT NULL, st INTEGER NOT NULL, deliveries INTEGER NOT NULL,
+  lease_id TEXT, until INTEGER NOT NULL, err TEXT,
+  PRIMARY KEY (pid, grp, off)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dedup_spill (
   pid INTEGER NOT NULL, id TEXT NOT NULL, off INTEGER NOT NULL, ts INTEGER NOT NULL, fp INTEGER NOT NULL,
   PRIMARY KEY (pid, id)
@@ -27,17 +33,19 @@ export const table = (pid: number): string => `m${pid}`;
 export const createPartitionSql = (pid: number): string => `
 CREATE TABLE IF NOT EXISTS m${pid} (
   off INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT, key TEXT, producer TEXT, priority INTEGER NOT NULL,
-  headers TEXT, vtype INTEGER NOT NULL, value BLOB NOT NULL, crc INTEGER NOT NULL
+  headers TEXT, vtype INTEGER NOT NULL, value BLOB NOT NULL, crc INTEGER NOT NULL, nb INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS m${pid}_prio ON m${pid} (priority, off) WHERE priority > 0;
 `;
 
 export const dropPartitionSql = (pid: number): string => `DROP TABLE IF EXISTS m${pid};`;
 
-export const MSG_COLUMNS = 'off, ts, id, key, producer, priority, headers, vtype, value, crc';
+export const MSG_COLUMNS = 'off, ts, id, key, producer, priority, headers, vtype, value, crc, nb';
 
 export const partitionSql = (pid: number) => ({
-  insert: `INSERT INTO m${pid} (${MSG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO m${pid} (${MSG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  candidates: `SELECT off, priority, nb FROM m${pid} WHERE off >= ? AND off < ? ORDER BY off LIMIT ?`,
+  priorityCandidates: `SELECT off, priority, nb FROM m${pid} WHERE priority = ? AND off >= ? AND off < ? ORDER BY off LIMIT ?`,
   readRange: `SELECT ${MSG_COLUMNS} FROM m${pid} WHERE off >= ? AND off < ? ORDER BY off LIMIT ?`,
   readOne: `SELECT ${MSG_COLUMNS} FROM m${pid} WHERE off = ?`,
   tsAt: `SELECT ts FROM m${pid} WHERE off = ?`,
@@ -48,7 +56,6 @@ export const partitionSql = (pid: number) => ({
   bytesFrom: `SELECT coalesce(sum(length(value)), 0) AS b FROM m${pid} WHERE off >= ?`,
   sizesFrom: `SELECT off, length(value) AS b FROM m${pid} WHERE off >= ? ORDER BY off LIMIT ?`,
   firstAtOrAfterTs: `SELECT off FROM m${pid} WHERE off >= ? AND ts >= ? ORDER BY off LIMIT 1`,
-  spillCandidates: `SELECT id, off, ts, key, headers, priority, vtype, value FROM m${pid} WHERE off < ? AND ts >= ? AND id IS NOT NULL`,
 });
 
 export const STATEMENTS = {
@@ -72,6 +79,15 @@ export const STATEMENTS = {
   spillList: 'SELECT id, off, ts, fp FROM dedup_spill WHERE pid = ? AND ts >= ?',
   spillExpire: 'DELETE FROM dedup_spill WHERE ts < ?',
   spillDeletePartition: 'DELETE FROM dedup_spill WHERE pid = ?',
+  queueFloorGet: 'SELECT floor FROM queue_floor WHERE pid = ? AND grp = ?',
+  queueFloorPut: 'INSERT OR REPLACE INTO queue_floor (pid, grp, floor) VALUES (?, ?, ?)',
+  queueRowPut: 'INSERT OR REPLACE INTO queue_state (pid, grp, off, st, deliveries, lease_id, until, err) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  queueRowsBelow: 'DELETE FROM queue_state WHERE pid = ? AND grp = ? AND off < ?',
+  queueRowsList: 'SELECT off, st, deliveries, lease_id, until, err FROM queue_state WHERE pid = ? AND grp = ? ORDER BY off',
+  queueDropRows: 'DELETE FROM queue_state WHERE pid = ? AND grp = ?',
+  queueDropFloor: 'DELETE FROM queue_floor WHERE pid = ? AND grp = ?',
+  queueDropPartitionRows: 'DELETE FROM queue_state WHERE pid = ?',
+  queueDropPartitionFloors: 'DELETE FROM queue_floor WHERE pid = ?',
   metaGet: 'SELECT value FROM meta WHERE key = ?',
   metaPut: 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)',
   metaDelete: 'DELETE FROM meta WHERE key = ?',

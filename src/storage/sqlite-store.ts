@@ -12,6 +12,9 @@ import {
   type LogEntry,
   type LogStore,
   type PartitionState,
+  type QueueCandidate,
+  type QueueRow,
+  type QueueStatus,
   type ReadLimits,
   type StoreStats,
   type StoredMessage,
@@ -21,7 +24,8 @@ import {
 type Db = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement;
 type PartitionRow = [number, number, number, number, number, number, number, number];
-type MessageRow = [number, number, string | null, string | null, string | null, number, string | null, number, Buffer, number];
+type MessageRow = [number, number, string | null, string | null, string | null, number, string | null, number, Buffer, number, number];
+type QueueDbRow = [number, number, number, string | null, number, string | null];
 
 interface PartitionStatements {
   insert: Stmt;
@@ -35,6 +39,12 @@ interface PartitionStatements {
   bytesFrom: Stmt;
   sizesFrom: Stmt;
   firstAtOrAfterTs: Stmt;
+  candidates: Stmt;
+  priorityCandidates: Stmt;
+}
+
+function toCandidate(r: [number, number, number]): QueueCandidate {
+  return {offset: r[0], priority: r[1], notBefore: r[2]};
 }
 
 function toState(r: PartitionRow): PartitionState {
@@ -57,6 +67,7 @@ export function rowToMessage(pid: number, r: MessageRow): StoredMessage {
     valueType: r[7] as ValueType,
     value: r[8],
     crc: r[9],
+    notBefore: r[10],
   };
   if (messageCrc(m, m.timestamp) !== m.crc) throw new CorruptionError(pid, m.offset);
   return m;
@@ -75,7 +86,7 @@ export class SqliteStore implements LogStore {
     private readonly file: string,
   ) {
     this.s = Object.fromEntries(Object.entries(STATEMENTS).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof STATEMENTS, Stmt>;
-    for (const k of ['partitionGet', 'partitionList', 'entryRead', 'entryAt', 'hardStateGet', 'spillGet', 'spillList', 'metaList'] as const) {
+    for (const k of ['partitionGet', 'partitionList', 'entryRead', 'entryAt', 'hardStateGet', 'spillGet', 'spillList', 'metaList', 'queueRowsList'] as const) {
       this.s[k].raw(true);
     }
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
@@ -93,7 +104,7 @@ export class SqliteStore implements LogStore {
     if (p === undefined) {
       const sql = partitionSql(pid);
       p = Object.fromEntries(Object.entries(sql).map(([k, q]) => [k, this.db.prepare(q)])) as unknown as PartitionStatements;
-      for (const k of ['readRange', 'readOne', 'sizesFrom'] as const) p[k].raw(true);
+      for (const k of ['readRange', 'readOne', 'sizesFrom', 'candidates', 'priorityCandidates'] as const) p[k].raw(true);
       this.perPartition.set(pid, p);
     }
     return p;
@@ -115,6 +126,8 @@ export class SqliteStore implements LogStore {
       this.s.entryDeleteAll.run(pid);
       this.s.spillDeletePartition.run(pid);
       this.s.hardStateDelete.run(pid);
+      this.s.queueDropPartitionRows.run(pid);
+      this.s.queueDropPartitionFloors.run(pid);
     });
   }
 
@@ -147,7 +160,7 @@ export class SqliteStore implements LogStore {
       let bytes = 0;
       for (const m of input.messages) {
         const crc = messageCrc(m, ts);
-        p.insert.run(off++, ts, m.id, m.key, m.producer, m.priority, m.headers, m.valueType, m.value, crc);
+        p.insert.run(off++, ts, m.id, m.key, m.producer, m.priority, m.headers, m.valueType, m.value, crc, m.notBefore);
         bytes += m.value.length;
       }
       const count = input.messages.length;
@@ -301,6 +314,50 @@ export class SqliteStore implements LogStore {
 
   expireSpill(beforeTs: number): number {
     return this.s.spillExpire.run(beforeTs).changes;
+  }
+
+  queueFloor(pid: number, group: string): number | undefined {
+    return (this.s.queueFloorGet.get(pid, group) as {floor: number} | undefined)?.floor;
+  }
+
+  setQueueFloor(pid: number, group: string, floor: number): void {
+    this.s.queueFloorPut.run(pid, group, floor);
+  }
+
+  putQueueRows(pid: number, group: string, rows: readonly QueueRow[]): void {
+    this.transaction(() => {
+      for (const r of rows) this.s.queueRowPut.run(pid, group, r.offset, r.status, r.deliveries, r.leaseId, r.until, r.error);
+    });
+  }
+
+  deleteQueueRowsBelow(pid: number, group: string, floor: number): void {
+    this.s.queueRowsBelow.run(pid, group, floor);
+  }
+
+  listQueueRows(pid: number, group: string): QueueRow[] {
+    return (this.s.queueRowsList.all(pid, group) as QueueDbRow[]).map((r) => ({
+      offset: r[0],
+      status: r[1] as QueueStatus,
+      deliveries: r[2],
+      leaseId: r[3],
+      until: r[4],
+      error: r[5],
+    }));
+  }
+
+  dropQueueGroup(pid: number, group: string): void {
+    this.transaction(() => {
+      this.s.queueDropRows.run(pid, group);
+      this.s.queueDropFloor.run(pid, group);
+    });
+  }
+
+  scanQueueCandidates(pid: number, from: number, end: number, limit: number): QueueCandidate[] {
+    return (this.stmts(pid).candidates.all(from, end, limit) as Array<[number, number, number]>).map(toCandidate);
+  }
+
+  scanPriority(pid: number, priority: number, from: number, end: number, limit: number): QueueCandidate[] {
+    return (this.stmts(pid).priorityCandidates.all(priority, from, end, limit) as Array<[number, number, number]>).map(toCandidate);
   }
 
   getHardState(gid: number): HardState | undefined {

@@ -9,6 +9,8 @@ export const EntryKind = {
   Messages: 1,
   Noop: 2,
   Config: 3,
+  /** Work-queue state changes: leases, acks, nacks, progress, dead letters. */
+  Queue: 4,
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
@@ -26,6 +28,8 @@ export interface NewMessage {
   headers: string | null;
   valueType: ValueType;
   value: Buffer;
+  /** Wall-clock ms before which work queues do not deliver it (0: at once). */
+  notBefore: number;
 }
 
 export interface StoredMessage extends NewMessage {
@@ -93,6 +97,27 @@ export interface DeleteResult {
   logStart: number;
 }
 
+/** A work-queue group's state of one message that is not simply "waiting for its first delivery". */
+export const QueueStatus = {Leased: 1, Waiting: 2, Acked: 3, Dead: 4} as const;
+export type QueueStatus = (typeof QueueStatus)[keyof typeof QueueStatus];
+
+export interface QueueRow {
+  offset: number;
+  status: QueueStatus;
+  deliveries: number;
+  leaseId: string | null;
+  /** Wall-clock ms: when a lease runs out (Leased), or when the message may be delivered again (Waiting). */
+  until: number;
+  error: string | null;
+}
+
+/** Message metadata a work queue scans without reading values. */
+export interface QueueCandidate {
+  offset: number;
+  priority: number;
+  notBefore: number;
+}
+
 export interface LogStore {
   readonly kind: 'sqlite' | 'memory';
   /**
@@ -136,6 +161,18 @@ export interface LogStore {
   getSpill(pid: number, id: string): DedupRecord | undefined;
   listSpill(pid: number, sinceTs: number): DedupRecord[];
   expireSpill(beforeTs: number): number;
+
+  /** Work queues: below the floor every message is done for the group; rows describe the rest that is not fresh. */
+  queueFloor(pid: number, group: string): number | undefined;
+  setQueueFloor(pid: number, group: string, floor: number): void;
+  putQueueRows(pid: number, group: string, rows: readonly QueueRow[]): void;
+  deleteQueueRowsBelow(pid: number, group: string, floor: number): void;
+  listQueueRows(pid: number, group: string): QueueRow[];
+  dropQueueGroup(pid: number, group: string): void;
+  /** Offsets, priorities and not-before times of messages in [from, end), in offset order. */
+  scanQueueCandidates(pid: number, from: number, end: number, limit: number): QueueCandidate[];
+  /** The same for one priority above 0 only (served by the partial priority index). */
+  scanPriority(pid: number, priority: number, from: number, end: number, limit: number): QueueCandidate[];
 
   getHardState(gid: number): HardState | undefined;
   setHardState(gid: number, state: HardState): void;

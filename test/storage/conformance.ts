@@ -11,7 +11,7 @@ export interface StoreHarness {
 }
 
 export function msg(value: string, extra: Partial<NewMessage> = {}): NewMessage {
-  return {id: null, key: null, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(value), ...extra};
+  return {id: null, key: null, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(value), notBefore: 0, ...extra};
 }
 
 const ALL = {maxMessages: 1_000_000, maxBytes: Number.MAX_SAFE_INTEGER, endOffset: Number.MAX_SAFE_INTEGER};

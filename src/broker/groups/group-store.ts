@@ -89,5 +89,5 @@ export class GroupStore {
 }
 
 function message(group: string, r: GroupRecord): NewMessage {
-  return {id: null, key: group, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: encodeRecord(r)};
+  return {id: null, key: group, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: encodeRecord(r), notBefore: 0};
 }

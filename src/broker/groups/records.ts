@@ -7,9 +7,19 @@
 export type GroupMode = 'stream' | 'queue';
 export type StartFrom = 'earliest' | 'latest';
 
+export interface QueueSettings {
+  leaseMs: number;
+  /** Deliveries before a message is dead-lettered (the seed's 3 retries: 4). */
+  maxDeliveries: number;
+  /** Where dead letters go; null: `<topic>.dlq` for each topic. */
+  deadLetterTopic: string | null;
+}
+
 export interface GroupDefinition {
   name: string;
   mode: GroupMode;
+  /** Queue groups only. */
+  queue?: QueueSettings;
   topics: string[];
   /** Where a member starts on a partition the group has never committed. */
   from: StartFrom;

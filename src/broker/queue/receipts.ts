@@ -1,0 +1,82 @@
+import {MqError} from '../../errors.js';
+import {partitionForKey} from '../../protocol/murmur2.js';
+import {ValueType, type NewMessage} from '../../storage/index.js';
+import type {Broker} from '../broker.js';
+import type {CommitScope} from '../group-commit.js';
+import type {PartitionLog} from '../partition.js';
+
+export const RECEIPTS_TOPIC = '__receipts';
+
+export type ReceiptState = 'in_progress' | 'processed' | 'dead_lettered';
+
+/** A processing receipt: what a queue group's consumer did with a message a named producer sent (the seed's confirm). */
+export interface Receipt {
+  producer: string;
+  /** The message's id (its transaction id). */
+  id: string | null;
+  topic: string;
+  partition: number;
+  offset: number;
+  group: string;
+  consumer: string | null;
+  state: ReceiptState;
+  time: number;
+  deliveries: number;
+  error?: string;
+}
+
+export interface ReceiptPage {
+  receipts: Array<Receipt & {cursor: number}>;
+  nextCursor: number;
+}
+
+/**
+ * Receipts are records in the internal topic `__receipts`, keyed by producer id (so one producer's receipts are in
+ * one partition, in order). They are appended in the same group commit as the ack that causes them, so a receipt
+ * exists if and only if its ack does. A producer's cursor is an offset in its partition.
+ */
+export class Receipts {
+  constructor(private readonly broker: Broker) {}
+
+  private partitions(): number {
+    return this.broker.topics.mustGet(RECEIPTS_TOPIC).record.partitions.length;
+  }
+
+  partitionFor(producer: string): PartitionLog {
+    return this.broker.partitionLog(RECEIPTS_TOPIC, partitionForKey(producer, this.partitions()));
+  }
+
+  appendInScope(scope: CommitScope, receipts: readonly Receipt[]): void {
+    const byLog = new Map<PartitionLog, NewMessage[]>();
+    for (const r of receipts) {
+      const log = this.partitionFor(r.producer);
+      const m: NewMessage = {id: null, key: r.producer, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(JSON.stringify(r)), notBefore: 0};
+      byLog.set(log, [...(byLog.get(log) ?? []), m]);
+    }
+    for (const [log, msgs] of byLog) log.append(scope, msgs, 0);
+  }
+
+  /** One producer's receipts from a cursor; long-polls up to waitMs when there are none yet. */
+  async read(producer: string, cursor: number | undefined, max: number, waitMs: number, signal?: AbortSignal): Promise<ReceiptPage> {
+    const log = this.partitionFor(producer);
+    let at = Math.max(cursor ?? log.logStart, log.logStart);
+    if (at > log.highWatermark) throw new MqError('OFFSET_OUT_OF_RANGE', `cursor ${at} is past the end of the receipts log (${log.highWatermark})`);
+    const deadline = this.broker.clock.monotonic() + waitMs;
+    for (;;) {
+      const out: ReceiptPage['receipts'] = [];
+      while (at < log.highWatermark && out.length < max) {
+        const page = log.read(at, {maxMessages: 1000, maxBytes: 4 * 1024 * 1024});
+        if (page.length === 0) break;
+        for (const m of page) {
+          at = m.offset + 1;
+          if (m.key !== producer) continue;
+          out.push({...(JSON.parse(m.value.toString('utf8')) as Receipt), cursor: m.offset});
+          if (out.length >= max) break;
+        }
+      }
+      const left = deadline - this.broker.clock.monotonic();
+      if (out.length > 0 || left <= 0 || signal?.aborted || this.broker.isClosing) return {receipts: out, nextCursor: at};
+      await log.waiters.wait(left, signal);
+    }
+  }
+}
