@@ -16,6 +16,7 @@ export default class Consume extends MqCommand {
     {description: 'Follow new messages as they arrive (Ctrl-C to stop)', command: '<%= config.bin %> consume events --from latest --follow'},
     {description: 'In CI: wait at most 5 s for 10 messages (exit 3 if fewer)', command: '<%= config.bin %> consume results --max 10 --timeout 5s --json'},
     {description: 'As a group member: continue where the group left off, commit what was printed', command: '<%= config.bin %> consume orders --group billing --follow'},
+    {description: 'A queue worker: run a script per message, ack on success, retry on failure', command: '<%= config.bin %> consume orders --queue --group billing --exec \'./bill.sh\' --concurrency 4'},
   ];
 
   static override args = {topic: Args.string({description: 'Topic to read.', required: true, ignoreStdin: true})};
@@ -26,6 +27,10 @@ export default class Consume extends MqCommand {
     timeout: Flags.string({description: 'Stop after this long (e.g. 5s); with --max, exit 3 if fewer arrived.'}),
     follow: Flags.boolean({char: 'f', description: 'Keep waiting for new messages.'}),
     group: Flags.string({char: 'g', description: 'Read as a member of this consumer group: committed offsets, partitions shared with other members (created on first use).'}),
+    queue: Flags.boolean({description: 'Work-queue mode (with --group): lease messages, highest priority first, and ack each one once handled.', dependsOn: ['group']}),
+    exec: Flags.string({description: 'With --queue: run this shell command per message (value on stdin, MQ_* variables); exit 0 acks, anything else nacks.', dependsOn: ['queue']}),
+    concurrency: Flags.integer({description: 'With --queue: messages handled at once.', default: 1, min: 1, max: 1000}),
+    'nack-delay': Flags.string({description: 'With --exec: wait this long before a failed message is delivered again (e.g. 5s).', default: '0ms'}),
     ...connectionFlags,
   };
 
@@ -45,6 +50,18 @@ export default class Consume extends MqCommand {
         signal: ac.signal,
       };
       const emit = (m: Parameters<typeof messageLine>[0]): void => this.out(messageLine(m), m);
+      if (flags.queue) {
+        const {consumeQueue} = await import('../src/cli/queue-consume.js');
+        const r = await consumeQueue(
+          {url: flags.url, token: flags.token, topic: args.topic, group: flags.group!, exec: flags.exec, concurrency: flags.concurrency, nackDelayMs: parseDuration(flags['nack-delay']), max: flags.max, timeoutMs: opts.timeoutMs, signal: ac.signal},
+          (m, outcome) => (flags.exec ? this.out(`${m.topic}/${m.partition}@${m.offset} (delivery ${m.delivery_count}): ${outcome}`, {...m, outcome}) : emit(m)),
+        );
+        if (!r.complete && !ac.signal.aborted) {
+          process.stderr.write(`handled ${r.handled} of ${flags.max} message(s) before the timeout\n`);
+          this.exit(ExitCode.Timeout);
+        }
+        return;
+      }
       if (flags.group && (flags.partition !== undefined || typeof opts.from === 'number')) {
         throw new UsageError('with --group the group assigns partitions and positions; --partition and --from <offset> do not apply (use mq group reset)');
       }

@@ -1,6 +1,8 @@
 import BrokerStart from './broker/start.js';
 import BrokerStop from './broker/stop.js';
 import Consume from './consume.js';
+import DlqList from './dlq/list.js';
+import DlqRedrive from './dlq/redrive.js';
 import GroupCreate from './group/create.js';
 import GroupDelete from './group/delete.js';
 import GroupDescribe from './group/describe.js';
@@ -28,6 +30,8 @@ export const COMMANDS = {
   'group:describe': GroupDescribe,
   'group:reset': GroupReset,
   'group:delete': GroupDelete,
+  'dlq:list': DlqList,
+  'dlq:redrive': DlqRedrive,
   produce: Produce,
   consume: Consume,
   status: Status,

@@ -17,6 +17,7 @@ export default class Produce extends MqCommand {
     {description: 'Many messages from a file, one per line', command: 'cat events.ndjson | <%= config.bin %> produce events'},
     {description: 'Full envelopes (key, id, headers...) per line', command: 'cat envelopes.ndjson | <%= config.bin %> produce events --envelope'},
     {description: 'Idempotent publish: a retry with the same id is not written twice', command: '<%= config.bin %> produce payments \'{"amount":5}\' --id pay-42'},
+    {description: 'The demo order, printing each consumer confirm as it arrives', command: '<%= config.bin %> produce --order 123 --wait processed'},
   ];
 
   static override args = {
@@ -37,6 +38,8 @@ export default class Produce extends MqCommand {
     text: Flags.boolean({description: 'Send values as strings even when they look like JSON.'}),
     envelope: Flags.boolean({description: 'Each stdin line is a full message envelope ({"value":...,"key":...}).'}),
     order: Flags.integer({description: 'Publish the seeds\' demo order N to topic orders (3 messages, seq 1..3).', min: 0}),
+    wait: Flags.string({description: 'processed: wait until every queue group on the topic has processed each message, printing each confirm as it comes (exit 3 if not all in time).', options: ['processed']}),
+    timeout: Flags.string({description: 'With --wait: how long to wait (default 30s).', default: '30s'}),
     ...connectionFlags,
   };
 
@@ -52,6 +55,12 @@ export default class Produce extends MqCommand {
       if (isProduceFailure(r)) failed++;
       this.out(prefix + describeResult(topic, r), resultJson(topic, r, m));
     };
+    if (flags.wait) {
+      const {waitProcessed} = await import('../src/cli/produce-wait-command.js');
+      const code = await waitProcessed(client, topic, flags, values, (human, json) => this.out(human, json));
+      if (code !== 0) this.exit(code);
+      return;
+    }
     if (flags.order !== undefined) {
       if (values.length > 0) throw new UsageError('--order publishes its own messages; give no values');
       await client.ensureTopic({name: ORDER_TOPIC, partitions: 2});

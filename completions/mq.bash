@@ -11,15 +11,16 @@ _mq() {
   local id="" w i
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
-    case " broker group topic broker:start broker:stop consume group:create group:delete group:describe group:list group:reset produce status topic:create topic:delete topic:describe topic:list topic:update " in
+    case " broker dlq group topic broker:start broker:stop consume dlq:list dlq:redrive group:create group:delete group:describe group:list group:reset produce status topic:create topic:delete topic:describe topic:list topic:update " in
       *" ${id:+$id:}$w "*) id=${id:+$id:}$w ;;
       *) break ;;
     esac
   done
   local words=""
   case $id in
-    "") words="broker group topic consume produce status --help --version" ;;
+    "") words="broker dlq group topic consume produce status --help --version" ;;
     broker) words="start stop --help" ;;
+    dlq) words="list redrive --help" ;;
     group) words="create delete describe list reset --help" ;;
     topic) words="create delete describe list update --help" ;;
     broker:start)
@@ -51,20 +52,42 @@ _mq() {
         --max|-n) return ;;
         --timeout) return ;;
         --group|-g) return ;;
+        --exec) return ;;
+        --concurrency) return ;;
+        --nack-delay) return ;;
         --url) return ;;
         --token) return ;;
       esac
-      words="--from --partition --max --timeout --follow --group --url --token --json --help" ;;
+      words="--from --partition --max --timeout --follow --group --queue --exec --concurrency --nack-delay --url --token --json --help" ;;
+    dlq:list)
+      case $prev in
+        --dead-letter) return ;;
+        --max) return ;;
+        --url) return ;;
+        --token) return ;;
+      esac
+      words="--dead-letter --max --url --token --json --help" ;;
+    dlq:redrive)
+      case $prev in
+        --max) return ;;
+        --dead-letter) return ;;
+        --url) return ;;
+        --token) return ;;
+      esac
+      words="--max --dead-letter --url --token --json --help" ;;
     group:create)
       case $prev in
         --topic|-t) return ;;
-        --mode) COMPREPLY=($(compgen -W "stream" -- "$cur")); return ;;
+        --mode) COMPREPLY=($(compgen -W "stream queue" -- "$cur")); return ;;
+        --lease) return ;;
+        --max-deliveries) return ;;
+        --dead-letter) return ;;
         --from) COMPREPLY=($(compgen -W "earliest latest" -- "$cur")); return ;;
         --session-timeout) return ;;
         --url) return ;;
         --token) return ;;
       esac
-      words="--topic --mode --from --session-timeout --url --token --json --help" ;;
+      words="--topic --mode --lease --max-deliveries --dead-letter --from --session-timeout --url --token --json --help" ;;
     group:delete)
       case $prev in
         --url) return ;;
@@ -102,10 +125,12 @@ _mq() {
         --producer) return ;;
         --acks) COMPREPLY=($(compgen -W "all leader 0" -- "$cur")); return ;;
         --order) return ;;
+        --wait) COMPREPLY=($(compgen -W "processed" -- "$cur")); return ;;
+        --timeout) return ;;
         --url) return ;;
         --token) return ;;
       esac
-      words="--key --partition --header --priority --id --producer --acks --text --envelope --order --url --token --json --help" ;;
+      words="--key --partition --header --priority --id --producer --acks --text --envelope --order --wait --timeout --url --token --json --help" ;;
     status)
       case $prev in
         --url) return ;;

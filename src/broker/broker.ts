@@ -6,6 +6,7 @@ import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage, type S
 import {systemClock, type Clock} from '../util/clock.js';
 import {GroupCommitter, type CommitScope} from './group-commit.js';
 import {createGroups, type Groups} from './groups/index.js';
+import {createQueues, type Queues} from './queue/index.js';
 import type {AppendOutcome, PartitionLog} from './partition.js';
 import {nextRoundRobin, routeMessage, type ProduceMessage} from './router.js';
 import type {TopicPatch, TopicRecord, TopicSpec} from './topic-config.js';
@@ -66,6 +67,7 @@ export class Broker {
   readonly topics: TopicRegistry;
   readonly loopDelay = new LoopDelayMonitor();
   readonly groups: Groups;
+  readonly queues: Queues;
   /** Open SSE streams, and the most bytes any of them ever had queued in its socket (the slow-reader bound). */
   readonly streams = {open: 0, events: 0, queuedBytesMax: 0};
   private readonly committer: GroupCommitter;
@@ -85,6 +87,7 @@ export class Broker {
     this.topics = new TopicRegistry(store, {limits: config, dedupWindowMs: config.dedupWindowMs, brokers: 1, now: () => clock.now()});
     this.topics.load();
     this.groups = createGroups(this);
+    this.queues = createQueues(this, this.groups.coordinator, config.groupsPartitions);
     this.retentionTimer = setInterval(() => this.runRetention(), config.retentionCheckMs);
     this.retentionTimer.unref();
   }
@@ -204,6 +207,7 @@ export class Broker {
     });
     const items: ProduceItem[] = new Array(messages.length);
     const window = topic.record.config.dedupWindowMs;
+    if (topic.record.config.retention.untilAcked) this.checkCapacity(topic, messages, byPartition);
     await Promise.all(
       [...byPartition].map(async ([number, indexes]) => {
         const log = topic.partitions.get(number)!;
@@ -233,6 +237,24 @@ export class Broker {
       if ('error' in o) throw o.error;
       return o.offset;
     });
+  }
+
+  /** An until_acked topic holds unprocessed work: at its limit it refuses producers rather than dropping any. */
+  private checkCapacity(topic: Topic, messages: readonly ProduceMessage[], byPartition: Map<number, number[]>): void {
+    const {maxMessages, maxBytes} = topic.record.config.retention;
+    for (const [number, indexes] of byPartition) {
+      const log = topic.partitions.get(number)!;
+      const bytes = indexes.reduce((n, i) => n + messages[i]!.value.length, 0);
+      if ((maxMessages !== null && log.highWatermark - log.logStart + indexes.length > maxMessages) || (maxBytes !== null && log.bytes + bytes > maxBytes)) {
+        this.scheduleRetention();
+        throw new MqError('TOPIC_FULL', `partition ${number} of ${topic.record.name} holds its limit of unprocessed messages; nothing was written`, {
+          partition: number,
+          messages: log.highWatermark - log.logStart,
+          max_messages: maxMessages,
+          max_bytes: maxBytes,
+        });
+      }
+    }
   }
 
   // ---- fetch --------------------------------------------------------------------------------------------------
@@ -295,6 +317,12 @@ export class Broker {
     });
   }
 
+  /** until_acked: everything below every queue group's floor is done; with no queue group nothing is. */
+  private ackedFloor(groups: string[], log: PartitionLog): number {
+    if (groups.length === 0) return log.logStart;
+    return Math.min(...groups.map((g) => this.queues.service.view(g, log).floor));
+  }
+
   /** One bounded pass over every partition; schedules another right away if a partition still has more to delete. */
   runRetention(): void {
     if (this.closing) return;
@@ -303,8 +331,10 @@ export class Broker {
     try {
       for (const topic of this.topics.list()) {
         const {retention, dedupWindowMs} = topic.record.config;
+        const queueGroups = retention.untilAcked ? this.queues.groupsOn(topic.record.name) : [];
         for (const log of topic.partitions.values()) {
-          if (log.enforceRetention(retention, now, dedupWindowMs, RETENTION_CHUNK) === RETENTION_CHUNK) more = true;
+          const ackedBelow = retention.untilAcked ? this.ackedFloor(queueGroups, log) : undefined;
+          if (log.enforceRetention(retention, now, dedupWindowMs, RETENTION_CHUNK, ackedBelow) === RETENTION_CHUNK) more = true;
           if (dedupWindowMs > 0) log.dedup.expire(now - dedupWindowMs);
           const st = this.store.partitionState(log.pid);
           if (st && st.lastIndex - st.firstIndex > 2 * ENTRIES_KEEP) this.store.compactEntries(log.pid, st.lastIndex - ENTRIES_KEEP);
@@ -329,6 +359,7 @@ export class Broker {
     this.closing = true;
     clearInterval(this.retentionTimer);
     this.groups.stop();
+    this.queues.stop();
     for (const t of this.topics.list()) for (const log of t.partitions.values()) log.waiters.wake();
   }
 

@@ -160,11 +160,16 @@ export class PartitionLog {
    * deleted messages still inside the de-duplication window are spilled so that a late retry is still recognised.
    * Deletes at most `chunk` messages per call so that a large backlog never stalls the event loop for long.
    */
-  enforceRetention(retention: RetentionConfig, now: number, dedupWindowMs: number, chunk: number): number {
+  enforceRetention(retention: RetentionConfig, now: number, dedupWindowMs: number, chunk: number, ackedBelow?: number): number {
     let target = this.logStart;
-    if (retention.maxMessages !== null) target = Math.max(target, this.highWatermark - retention.maxMessages);
-    if (retention.maxBytes !== null && this.bytes > retention.maxBytes) target = Math.max(target, this.store.offsetForBytes(this.pid, retention.maxBytes));
-    if (retention.maxAgeMs !== null) target = Math.max(target, this.store.offsetForAge(this.pid, now - retention.maxAgeMs));
+    if (retention.untilAcked) {
+      // limits are a capacity here (producers get TOPIC_FULL), never a reason to drop unprocessed work
+      target = Math.max(target, ackedBelow ?? this.logStart);
+    } else {
+      if (retention.maxMessages !== null) target = Math.max(target, this.highWatermark - retention.maxMessages);
+      if (retention.maxBytes !== null && this.bytes > retention.maxBytes) target = Math.max(target, this.store.offsetForBytes(this.pid, retention.maxBytes));
+      if (retention.maxAgeMs !== null) target = Math.max(target, this.store.offsetForAge(this.pid, now - retention.maxAgeMs));
+    }
     target = Math.min(target, this.logStart + chunk, this.highWatermark);
     if (target <= this.logStart) return 0;
     const result = this.store.transaction(() => {

@@ -5,6 +5,11 @@ export interface RetentionConfig {
   maxMessages: number | null;
   maxBytes: number | null;
   maxAgeMs: number | null;
+  /**
+   * Work queues: delete a message once every queue group on the topic has acked (or dead-lettered) it, and treat
+   * max_messages/max_bytes as a capacity: a full topic refuses producers (TOPIC_FULL) instead of dropping work.
+   */
+  untilAcked: boolean;
 }
 
 export interface TopicConfig {
@@ -67,11 +72,16 @@ function retentionValue(field: string, v: unknown): number | null {
 
 export function mergeRetention(base: RetentionConfig, patch: Partial<RetentionConfig> | undefined): RetentionConfig {
   if (patch === undefined) return base;
-  return {
+  const r: RetentionConfig = {
     maxMessages: 'maxMessages' in patch ? retentionValue('retention.max_messages', patch.maxMessages) : base.maxMessages,
     maxBytes: 'maxBytes' in patch ? retentionValue('retention.max_bytes', patch.maxBytes) : base.maxBytes,
     maxAgeMs: 'maxAgeMs' in patch ? retentionValue('retention.max_age_ms', patch.maxAgeMs) : base.maxAgeMs,
+    untilAcked: patch.untilAcked ?? base.untilAcked,
   };
+  if (r.untilAcked && r.maxAgeMs !== null) {
+    throw new MqError('INVALID_CONFIG', 'retention.until_acked keeps every message until it is processed; it cannot also have max_age_ms');
+  }
+  return r;
 }
 
 export function resolveTopicConfig(spec: TopicSpec, defaults: {dedupWindowMs: number; brokers: number}, limits: Limits): TopicConfig {
@@ -83,7 +93,7 @@ export function resolveTopicConfig(spec: TopicSpec, defaults: {dedupWindowMs: nu
   return {
     partitions,
     replicationFactor,
-    retention: mergeRetention({maxMessages: null, maxBytes: null, maxAgeMs: null}, spec.retention),
+    retention: mergeRetention({maxMessages: null, maxBytes: null, maxAgeMs: null, untilAcked: false}, spec.retention),
     dedupWindowMs: checkInt('dedup_window_ms', spec.dedupWindowMs ?? defaults.dedupWindowMs, 0, DEDUP_WINDOW_MS_MAX),
   };
 }

@@ -6,7 +6,31 @@ export function groupsTable(groups: Array<WireGroup & {generation: number; membe
   return table([['GROUP', 'MODE', 'TOPICS', 'MEMBERS', 'GENERATION'], ...groups.map((g) => [g.name, g.mode, g.topics.join(','), g.members, g.generation])]);
 }
 
+interface QueueDescription {
+  name: string;
+  topics: string[];
+  lease_ms: number;
+  max_deliveries: number;
+  dead_letter_topic: string | null;
+  backlog: number;
+  in_flight: number;
+  partitions: Array<{topic: string; partition: number; acked_below: number; high_watermark: number; backlog: number; in_flight: number; waiting_redelivery: number; dead_lettered_since_start: number}>;
+}
+
+function queueText(d: QueueDescription): string {
+  const head = [
+    `${c.bold('group')}       ${d.name} (queue)`,
+    `${c.bold('topics')}      ${d.topics.join(', ')}`,
+    `${c.bold('leases')}      ${formatDuration(d.lease_ms)}, dead letter after ${d.max_deliveries} deliveries → ${d.dead_letter_topic ?? d.topics.map((t) => `${t}.dlq`).join(', ')}`,
+    `${c.bold('backlog')}     ${d.backlog} waiting, ${d.in_flight} in flight`,
+    '',
+  ];
+  const rows = d.partitions.map((p) => [p.topic, p.partition, p.acked_below, p.high_watermark, p.backlog, p.in_flight, p.waiting_redelivery, p.dead_lettered_since_start]);
+  return head.join('\n') + table([['TOPIC', 'PARTITION', 'ACKED BELOW', 'HIGH WATERMARK', 'BACKLOG', 'IN FLIGHT', 'REDELIVERING', 'DEAD-LETTERED'], ...rows]);
+}
+
 export function groupText(d: WireGroupDescription): string {
+  if (d.mode === 'queue') return queueText(d as unknown as QueueDescription);
   const head = [
     `${c.bold('group')}       ${d.name} (${d.mode}, from ${d.from} when nothing is committed)`,
     `${c.bold('topics')}      ${d.topics.join(', ')}`,

@@ -1,6 +1,11 @@
 import {MqError} from '../errors.js';
 import type {
   WireAccepted,
+  WireConfirm,
+  WireDelivery,
+  WireProcessedResult,
+  WireProduceFailed,
+  WireReceipt,
   WireGroup,
   WireGroupCreate,
   WireGroupDescription,
@@ -239,6 +244,67 @@ export class MqClient {
 
   async commit(group: string, memberId: string, generation: number, offsets: WireOffsets['offsets']): Promise<WireOffsets['offsets']> {
     return (await this.post<WireOffsets>(this.groupPath(group, 'commit'), {member_id: memberId, generation, offsets})).offsets;
+  }
+
+  // ---- work queues and receipts --------------------------------------------------------------------------------
+
+  /** Leases up to maxMessages from a queue group (priority first, then offset); long-polls up to waitMs. */
+  async lease(group: string, opts: {consumer?: string; maxMessages?: number; waitMs?: number; leaseMs?: number; signal?: AbortSignal} = {}): Promise<WireDelivery[]> {
+    const body = {consumer: opts.consumer, max_messages: opts.maxMessages, wait_ms: opts.waitMs, lease_ms: opts.leaseMs};
+    return (await this.post<{messages: WireDelivery[]}>(this.groupPath(group, 'fetch'), body, {waitMs: opts.waitMs, signal: opts.signal})).messages;
+  }
+
+  private async confirm(group: string, op: 'ack' | 'progress' | 'nack', leaseIds: string | string[], extra: Record<string, unknown>): Promise<WireConfirm[]> {
+    if (typeof leaseIds === 'string') {
+      const r = await this.post<{lease_id: string; status: 'acked'}>(this.groupPath(group, op), {lease_id: leaseIds, ...extra});
+      return [r];
+    }
+    return (await this.post<{results: WireConfirm[]}>(this.groupPath(group, op), {lease_ids: leaseIds, ...extra})).results;
+  }
+
+  /** Final confirm. One id: throws LEASE_EXPIRED if the lease is not current; several: one result each. */
+  ack(group: string, leaseIds: string | string[]): Promise<WireConfirm[]> {
+    return this.confirm(group, 'ack', leaseIds, {});
+  }
+
+  /** Temporary confirm: still working on it; extends the lease (by leaseMs, default the group's). */
+  progress(group: string, leaseIds: string | string[], opts: {leaseMs?: number} = {}): Promise<WireConfirm[]> {
+    return this.confirm(group, 'progress', leaseIds, {lease_ms: opts.leaseMs});
+  }
+
+  /** Give it back: redelivered (after delayMs), counting as a delivery; dead-lettered after the group's max. */
+  nack(group: string, leaseIds: string | string[], opts: {delayMs?: number; error?: string} = {}): Promise<WireConfirm[]> {
+    return this.confirm(group, 'nack', leaseIds, {delay_ms: opts.delayMs, error: opts.error});
+  }
+
+  /** Produces and waits until every queue group on the topic has processed each message (or timeoutMs passes). */
+  async produceProcessed(topic: string, messages: readonly MessageInput[], opts: {timeoutMs?: number} = {}): Promise<Array<WireProcessedResult | WireProduceFailed>> {
+    const res = await this.http.request<{results: Array<WireProcessedResult | WireProduceFailed>}>({
+      method: 'POST',
+      path: `${this.topicPath(topic)}/messages`,
+      query: {await: 'processed', timeout_ms: opts.timeoutMs},
+      body: JSON.stringify({messages: messages.map(envelope)}),
+      waitMs: opts.timeoutMs ?? 30_000,
+    });
+    return res.body.results;
+  }
+
+  /** Sends dead letters of `topic` (from `<topic>.dlq`) back to work. */
+  async redrive(topic: string, opts: {max?: number; deadLetterTopic?: string} = {}): Promise<{redriven: number; remaining: number}> {
+    return this.post(`${this.topicPath(topic)}/redrive`, {max: opts.max, dead_letter_topic: opts.deadLetterTopic});
+  }
+
+  /** A producer's processing receipts from a cursor ('latest': only new ones); long-polls up to waitMs. */
+  async receipts(producer: string, opts: {cursor?: number | 'latest'; max?: number; waitMs?: number; signal?: AbortSignal} = {}): Promise<{receipts: WireReceipt[]; next_cursor: number}> {
+    const res = await this.http.request<{receipts: WireReceipt[]; next_cursor: number}>({
+      method: 'GET',
+      path: `/v1/receipts/${encodeURIComponent(producer)}`,
+      query: {cursor: opts.cursor, max: opts.max, wait_ms: opts.waitMs},
+      waitMs: opts.waitMs,
+      signal: opts.signal,
+      idempotent: true,
+    });
+    return res.body;
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,8 @@ export interface WireRetention {
   max_messages: number | null;
   max_bytes: number | null;
   max_age_ms: number | null;
+  /** Keep each message until every queue group has acked it; max_messages/max_bytes become a capacity. */
+  until_acked: boolean;
 }
 
 export interface WireTopic {
@@ -121,9 +123,13 @@ export interface WireGroup {
 export interface WireGroupCreate {
   name: string;
   topics: string[];
-  mode?: 'stream';
+  mode?: 'stream' | 'queue';
   from?: 'earliest' | 'latest';
   session_timeout_ms?: number;
+  /** Queue groups: lease length, deliveries before a dead letter, and where dead letters go (default <topic>.dlq). */
+  lease_ms?: number;
+  max_deliveries?: number;
+  dead_letter_topic?: string | null;
 }
 
 export interface WireGroupDescription extends WireGroup {
@@ -154,4 +160,33 @@ export interface WireGroupFetch {
 
 export interface WireOffsets {
   offsets: Array<WireTopicPartition & {offset: number}>;
+}
+
+export interface WireDelivery extends WirePlacedMessage {
+  lease_id: string;
+  delivery_count: number;
+  lease_expires_at: number;
+}
+
+export type WireConfirm = {lease_id: string; status: 'acked' | 'extended' | 'requeued' | 'already_done'} | {lease_id: string; error: ErrorBody['error']};
+
+export interface WireReceipt {
+  producer: string;
+  id: string | null;
+  topic: string;
+  partition: number;
+  offset: number;
+  group: string;
+  consumer: string | null;
+  state: 'in_progress' | 'processed' | 'dead_lettered';
+  time: number;
+  deliveries: number;
+  error?: string;
+  /** Position of this receipt in the producer's receipt log. */
+  cursor: number;
+}
+
+export interface WireProcessedResult extends WireProduceOk {
+  state: 'processed' | 'dead_lettered' | 'pending';
+  groups: Record<string, 'processed' | 'dead_lettered' | 'pending'>;
 }

@@ -4,6 +4,8 @@ import {MqError} from '../errors.js';
 import type {StatusExtras} from '../observe/status.js';
 import {groupRoutes} from './routes/groups.js';
 import {healthRoutes} from './routes/health.js';
+import {queueRoutes} from './routes/queue.js';
+import {receiptRoutes} from './routes/receipts.js';
 import {streamRoutes} from './routes/stream.js';
 import {corsHeaders} from './cors.js';
 import {messageRoutes} from './routes/messages.js';
@@ -15,11 +17,13 @@ const KNOWN: Array<[RegExp, string]> = [
   [/^\/v1\/topics$/, 'GET, POST'],
   [/^\/v1\/topics\/[^/]+$/, 'GET, PATCH, DELETE'],
   [/^\/v1\/topics\/[^/]+\/messages$/, 'POST'],
+  [/^\/v1\/topics\/[^/]+\/redrive$/, 'POST'],
   [/^\/v1\/topics\/[^/]+\/partitions\/[^/]+\/messages$/, 'GET'],
   [/^\/v1\/topics\/[^/]+\/stream$/, 'GET, OPTIONS'],
+  [/^\/v1\/receipts\/[^/]+(\/stream)?$/, 'GET'],
   [/^\/v1\/groups$/, 'GET, POST'],
   [/^\/v1\/groups\/[^/]+$/, 'GET, DELETE'],
-  [/^\/v1\/groups\/[^/]+\/(join|heartbeat|leave|fetch|commit|reset)$/, 'POST'],
+  [/^\/v1\/groups\/[^/]+\/(join|heartbeat|leave|fetch|commit|reset|ack|progress|nack)$/, 'POST'],
 ];
 
 /** Fastify's own errors, mapped to mq's stable codes. */
@@ -84,5 +88,7 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
   messageRoutes(app, broker);
   groupRoutes(app, broker);
   streamRoutes(app, broker);
+  queueRoutes(app, broker);
+  receiptRoutes(app, broker);
   return app;
 }

@@ -34,7 +34,7 @@ export function wireTopic(r: TopicRecord): WireTopic {
     name: r.name,
     partitions: r.partitions.length,
     replication_factor: r.config.replicationFactor,
-    retention: {max_messages: r.config.retention.maxMessages, max_bytes: r.config.retention.maxBytes, max_age_ms: r.config.retention.maxAgeMs},
+    retention: {max_messages: r.config.retention.maxMessages, max_bytes: r.config.retention.maxBytes, max_age_ms: r.config.retention.maxAgeMs, until_acked: r.config.retention.untilAcked ?? false},
     dedup_window_ms: r.config.dedupWindowMs,
     created_at: r.createdAt,
     base_partitions: r.base,

@@ -82,8 +82,15 @@ export class GroupCoordinator {
 
   // ---- membership ---------------------------------------------------------------------------------------------
 
+  /** Stream groups only: queue groups have competing consumers, not members with assignments. */
+  streamDefinition(name: string): GroupDefinition {
+    const def = this.definition(name);
+    if (def.mode !== 'stream') throw new MqError('WRONG_GROUP_MODE', `group ${name} is a queue group: fetch leases and ack them, no join or commit`, {group: name});
+    return def;
+  }
+
   join(name: string, opts: {memberId?: string; clientId?: string}): Member {
-    this.definition(name);
+    this.streamDefinition(name);
     const rt = this.runtime(name);
     const now = this.clock.monotonic();
     const existing = opts.memberId ? rt.members.get(opts.memberId) : undefined;
@@ -101,7 +108,7 @@ export class GroupCoordinator {
   }
 
   member(name: string, memberId: string): Member {
-    this.definition(name);
+    this.streamDefinition(name);
     const m = this.runtimes.get(name)?.members.get(memberId);
     if (!m) throw new MqError('UNKNOWN_MEMBER', `member ${memberId} is not in group ${name} (its session expired or it left): join again`, {group: name, member: memberId});
     return m;
@@ -129,7 +136,7 @@ export class GroupCoordinator {
     const expired: string[] = [];
     for (const [name, rt] of this.runtimes) {
       const def = this.store.groups.get(name)?.def;
-      if (!def) {
+      if (!def || def.mode !== 'stream') {
         this.runtimes.delete(name);
         continue;
       }

@@ -3,7 +3,7 @@ import type {Clock} from '../../util/clock.js';
 import {validateTopicName} from '../topic-config.js';
 import type {TopicPartition} from './assignment.js';
 import type {GroupCoordinator, TopicView} from './coordinator.js';
-import type {GroupDefinition, GroupMode, OffsetTriple, StartFrom} from './records.js';
+import type {GroupDefinition, GroupMode, OffsetTriple, QueueSettings, StartFrom} from './records.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,196}$/;
 
@@ -13,7 +13,15 @@ export interface GroupSpec {
   mode?: GroupMode;
   from?: StartFrom;
   sessionTimeoutMs?: number;
+  /** Queue groups: how long a lease lasts (default 30 s), deliveries before a dead letter (default 4), where dead letters go. */
+  leaseMs?: number;
+  maxDeliveries?: number;
+  deadLetterTopic?: string | null;
 }
+
+export const QUEUE_DEFAULTS = {leaseMs: 30_000, maxDeliveries: 4};
+const LEASE_MS_MIN = 100;
+const LEASE_MS_MAX = 12 * 3600_000;
 
 export type ResetTarget = {to: 'earliest'} | {to: 'latest'} | {to: 'offset'; offset: number} | {to: 'time'; timestamp: number};
 
@@ -56,7 +64,28 @@ export class GroupAdmin {
     if (!Number.isInteger(session) || session < SESSION_MS_MIN || session > SESSION_MS_MAX) {
       throw new MqError('INVALID_CONFIG', `session_timeout_ms must be an integer in [${SESSION_MS_MIN}, ${SESSION_MS_MAX}]`);
     }
-    return {name, mode: spec.mode ?? 'stream', topics: [...new Set(spec.topics)].sort(), from: spec.from ?? 'earliest', sessionTimeoutMs: session, createdAt: this.clock.now()};
+    const mode = spec.mode ?? 'stream';
+    const def: GroupDefinition = {name, mode, topics: [...new Set(spec.topics)].sort(), from: spec.from ?? 'earliest', sessionTimeoutMs: session, createdAt: this.clock.now()};
+    if (mode === 'queue') def.queue = this.checkQueue(spec, def.topics);
+    else if (spec.leaseMs !== undefined || spec.maxDeliveries !== undefined || spec.deadLetterTopic !== undefined) {
+      throw new MqError('INVALID_CONFIG', 'lease_ms, max_deliveries and dead_letter_topic are settings of queue groups (mode "queue")');
+    }
+    return def;
+  }
+
+  private checkQueue(spec: GroupSpec, topics: string[]): QueueSettings {
+    const leaseMs = spec.leaseMs ?? QUEUE_DEFAULTS.leaseMs;
+    const maxDeliveries = spec.maxDeliveries ?? QUEUE_DEFAULTS.maxDeliveries;
+    if (!Number.isInteger(leaseMs) || leaseMs < LEASE_MS_MIN || leaseMs > LEASE_MS_MAX) throw new MqError('INVALID_CONFIG', `lease_ms must be an integer in [${LEASE_MS_MIN}, ${LEASE_MS_MAX}]`);
+    if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1 || maxDeliveries > 1000) throw new MqError('INVALID_CONFIG', 'max_deliveries must be an integer in [1, 1000]');
+    const dlq = spec.deadLetterTopic ?? null;
+    if (dlq !== null) {
+      validateTopicName(dlq);
+      if (topics.includes(dlq)) throw new MqError('INVALID_CONFIG', 'the dead-letter topic cannot be one of the topics the group reads');
+    } else {
+      for (const t of topics) validateTopicName(`${t}.dlq`);
+    }
+    return {leaseMs, maxDeliveries, deadLetterTopic: dlq};
   }
 
   /** Creates a group; creating it again with the same settings is a no-op (so an implicit join can create it). */
@@ -64,7 +93,7 @@ export class GroupAdmin {
     const def = this.checkSpec(spec);
     const existing = this.coordinator.store.groups.get(def.name)?.def;
     if (existing) {
-      const same = existing.mode === def.mode && existing.topics.join() === def.topics.join();
+      const same = existing.mode === def.mode && existing.topics.join() === def.topics.join() && JSON.stringify(existing.queue ?? null) === JSON.stringify(def.queue ?? null);
       if (!same) throw new MqError('GROUP_EXISTS', `group ${def.name} exists with ${existing.mode} mode on ${existing.topics.join(', ')}`, {group: def.name});
       return {def: existing, created: false};
     }
@@ -92,6 +121,9 @@ export class GroupAdmin {
   }
 
   private requireIdle(name: string, what: string): void {
+    if (this.coordinator.definition(name).mode === 'queue' && what === 'reset') {
+      throw new MqError('WRONG_GROUP_MODE', `group ${name} is a queue group: it has no offsets to reset (use mq dlq redrive for dead letters)`);
+    }
     const members = this.coordinator.runtimes.get(name)?.members.size ?? 0;
     if (members > 0) throw new MqError('GROUP_ACTIVE', `cannot ${what} group ${name} while it has ${members} active member(s)`, {group: name, members});
   }
@@ -120,9 +152,13 @@ export class GroupAdmin {
   }
 
   async delete(name: string): Promise<void> {
-    this.coordinator.definition(name);
+    const def = this.coordinator.definition(name);
     this.requireIdle(name, 'delete');
     await this.coordinator.store.append([{t: 'delete', group: name}]);
     this.coordinator.runtimes.delete(name);
+    if (def.mode === 'queue') this.onQueueDeleted(name, def.topics);
   }
+
+  /** Set by the broker: drops a deleted queue group's state. */
+  onQueueDeleted: (group: string, topics: string[]) => void = () => {};
 }

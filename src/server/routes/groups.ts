@@ -6,15 +6,19 @@ import {MqError} from '../../errors.js';
 import {clientGone, jsonObjectBody, onlyParams, sendJson} from '../http-util.js';
 import {placedMessageJson} from '../wire-format.js';
 import {parseBody} from './body.js';
+import {queueFetch} from './queue.js';
 
 const int = z.number().int();
 const nonNeg = int.nonnegative();
 const createSchema = z.strictObject({
   name: z.string(),
   topics: z.array(z.string()).min(1).max(100),
-  mode: z.enum(['stream']).optional(),
+  mode: z.enum(['stream', 'queue']).optional(),
   from: z.enum(['earliest', 'latest']).optional(),
   session_timeout_ms: int.optional(),
+  lease_ms: int.optional(),
+  max_deliveries: int.optional(),
+  dead_letter_topic: z.string().nullable().optional(),
 });
 const joinSchema = z.strictObject({
   member_id: z.string().max(256).optional(),
@@ -46,7 +50,9 @@ const resetSchema = z.strictObject({
 const wireTp = (tps: TopicPartition[]) => tps.map((tp) => ({topic: tp.topic, partition: tp.partition}));
 
 function wireGroup(def: GroupDefinition) {
-  return {name: def.name, mode: def.mode, topics: def.topics, from: def.from, session_timeout_ms: def.sessionTimeoutMs, created_at: def.createdAt};
+  const base = {name: def.name, mode: def.mode, topics: def.topics, from: def.from, session_timeout_ms: def.sessionTimeoutMs, created_at: def.createdAt};
+  if (!def.queue) return base;
+  return {...base, lease_ms: def.queue.leaseMs, max_deliveries: def.queue.maxDeliveries, dead_letter_topic: def.queue.deadLetterTopic};
 }
 
 export function resetTarget(to: string | number): ResetTarget {
@@ -66,7 +72,16 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
 
   app.post('/v1/groups', async (req, reply) => {
     const b = body(createSchema, req);
-    const {def, created} = await admin.create({name: b.name, topics: b.topics, mode: b.mode, from: b.from, sessionTimeoutMs: b.session_timeout_ms});
+    const {def, created} = await admin.create({
+      name: b.name,
+      topics: b.topics,
+      mode: b.mode,
+      from: b.from,
+      sessionTimeoutMs: b.session_timeout_ms,
+      leaseMs: b.lease_ms,
+      maxDeliveries: b.max_deliveries,
+      deadLetterTopic: b.dead_letter_topic,
+    });
     return reply.code(created ? 201 : 200).send(wireGroup(def));
   });
 
@@ -81,6 +96,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
     onlyParams(req.query as Record<string, unknown>, []);
     const name = req.params.group;
     const def = co.definition(name);
+    if (def.mode === 'queue') return describeQueue(broker, def);
     const rt = co.runtimes.get(name);
     const now = broker.clock.monotonic();
     const partitions = admin.lag(name).map((l) => ({
@@ -151,6 +167,10 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
   });
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/fetch', async (req, reply) => {
+    if (co.definition(req.params.group).mode === 'queue') {
+      onlyParams(req.query as Record<string, unknown>, []);
+      return queueFetch(broker, req.params.group, jsonObjectBody(req), reply);
+    }
     const b = body(fetchSchema, req);
     const cfg = broker.config;
     const r = await co.fetch(req.params.group, b.member_id, {
@@ -175,4 +195,29 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
     const offsets = await admin.reset(req.params.group, resetTarget(b.to), {topic: b.topic, partition: b.partition});
     return {offsets: offsets.map(([topic, partition, offset]) => ({topic, partition, offset}))};
   });
+}
+
+function describeQueue(broker: Broker, def: GroupDefinition) {
+  const q = broker.queues.service;
+  const partitions = q.partitionsOf(def.name).map((log) => {
+    const v = q.view(def.name, log);
+    const c = v.counts();
+    return {
+      topic: log.topic,
+      partition: log.number,
+      acked_below: v.floor,
+      high_watermark: log.highWatermark,
+      backlog: Math.max(0, log.highWatermark - v.floor - c.doneAhead),
+      in_flight: c.inFlight,
+      waiting_redelivery: c.waiting,
+      dead_letter_pending: c.deadPending,
+      dead_lettered_since_start: v.deadLettered,
+    };
+  });
+  return {
+    ...wireGroup(def),
+    partitions,
+    backlog: partitions.reduce((n, p) => n + p.backlog, 0),
+    in_flight: partitions.reduce((n, p) => n + p.in_flight, 0),
+  };
 }

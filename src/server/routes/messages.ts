@@ -5,6 +5,7 @@ import {MqError} from '../../errors.js';
 import {parseProduceBody} from '../../protocol/produce-body.js';
 import {bodyBuffer, bodyFormat, clientGone, intParam, onlyParams, sendJson} from '../http-util.js';
 import {fetchJson, produceResult} from '../wire-format.js';
+import {produceAndAwait} from './await-processed.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -19,10 +20,16 @@ export function messageRoutes(app: FastifyInstance, broker: Broker): void {
   const limits = broker.config;
 
   app.post<{Params: {topic: string}; Querystring: Query}>('/v1/topics/:topic/messages', {bodyLimit: limits.requestBytesMax}, async (req, reply) => {
-    onlyParams(req.query, ['acks']);
+    onlyParams(req.query, ['acks', 'await', 'timeout_ms']);
     const acks = parseAcks(req.query.acks);
     const topic = validateTopicName(req.params.topic);
     const parsed = parseProduceBody(bodyBuffer(req), bodyFormat(req, true), limits);
+    if (req.query.await !== undefined) {
+      if (req.query.await !== 'processed') throw new MqError('BAD_REQUEST', `await must be processed (got ${JSON.stringify(req.query.await)})`, {param: 'await'});
+      if (acks === 'none') throw new MqError('BAD_REQUEST', 'await=processed needs acks=all or leader');
+      const timeoutMs = Math.min(intParam(req.query, 'timeout_ms', 30_000), 10 * 60_000);
+      return produceAndAwait(broker, topic, parsed, timeoutMs, clientGone(reply), reply);
+    }
     if (acks === 'none') {
       broker.produce(topic, parsed.messages, {acks}).catch((err: unknown) => broker.logger.warn({err, topic}, 'acks=0 produce failed'));
       return sendJson(reply, 202, `{"accepted":${parsed.messages.length}}`);

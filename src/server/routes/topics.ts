@@ -11,6 +11,7 @@ const retention = z.strictObject({
   max_messages: count.nullable().optional(),
   max_bytes: count.nullable().optional(),
   max_age_ms: count.nullable().optional(),
+  until_acked: z.boolean().optional(),
 });
 const createSchema = z.strictObject({
   name: z.string(),
@@ -31,6 +32,7 @@ function toRetention(r: z.infer<typeof retention> | undefined): Partial<Retentio
   if ('max_messages' in r) out.maxMessages = r.max_messages ?? null;
   if ('max_bytes' in r) out.maxBytes = r.max_bytes ?? null;
   if ('max_age_ms' in r) out.maxAgeMs = r.max_age_ms ?? null;
+  if (r.until_acked !== undefined) out.untilAcked = r.until_acked;
   return out;
 }
 

@@ -1,0 +1,52 @@
+import type {Broker} from '../broker.js';
+import type {GroupCoordinator} from '../groups/index.js';
+import {DeadLetterMover} from './dead-letter.js';
+import {QueueService} from './queue-service.js';
+import {RECEIPTS_TOPIC, Receipts} from './receipts.js';
+
+export {QueueService, type Delivery, type ConfirmOutcome} from './queue-service.js';
+export {RECEIPTS_TOPIC, type Receipt} from './receipts.js';
+export {dlqTopicName, redriveId} from './dead-letter.js';
+
+export interface Queues {
+  service: QueueService;
+  receipts: Receipts;
+  deadLetters: DeadLetterMover;
+  /** Queue groups reading a topic (for await=processed and until_acked retention). */
+  groupsOn(topic: string): string[];
+  stop(): void;
+}
+
+const SWEEP_MS = 200;
+
+/** Wires work queues into a broker: the receipts topic, the queue service, the dead-letter mover, the lease sweeper. */
+export function createQueues(broker: Broker, coordinator: GroupCoordinator, receiptsPartitions: number): Queues {
+  if (!broker.topics.get(RECEIPTS_TOPIC)) {
+    broker.topics.create({name: RECEIPTS_TOPIC, partitions: receiptsPartitions, dedupWindowMs: 0, replicationFactor: 1, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}}, {allowInternal: true});
+  }
+  const receipts = new Receipts(broker);
+  const service = new QueueService(broker, receipts, (g) => coordinator.definition(g));
+  const deadLetters = new DeadLetterMover(broker, service);
+  broker.groups.admin.onQueueDeleted = (group, topics) => {
+    for (const t of topics) for (const log of broker.topics.get(t)?.partitions.values() ?? []) broker.store.dropQueueGroup(log.pid, group);
+    service.forget(group);
+  };
+  const queueGroups = (): string[] => [...coordinator.store.groups.values()].filter((g) => g.def.mode === 'queue').map((g) => g.def.name);
+  const sweeper = setInterval(() => {
+    for (const g of queueGroups()) {
+      try {
+        service.sweep(g);
+      } catch (err) {
+        broker.logger.warn({err, group: g}, 'lease sweep failed');
+      }
+    }
+  }, SWEEP_MS);
+  sweeper.unref();
+  return {
+    service,
+    receipts,
+    deadLetters,
+    groupsOn: (topic) => queueGroups().filter((g) => coordinator.definition(g).topics.includes(topic)),
+    stop: () => clearInterval(sweeper),
+  };
+}
