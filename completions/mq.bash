@@ -148,7 +148,7 @@ _mq() {
         --url) return ;;
         --token) return ;;
       esac
-      words="--partitions --replication-factor --retention-messages --retention-bytes --retention-age --dedup-window --url --token --json --help" ;;
+      words="--partitions --replication-factor --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --url --token --json --help" ;;
     topic:delete)
       case $prev in
         --url) return ;;
@@ -177,7 +177,7 @@ _mq() {
         --url) return ;;
         --token) return ;;
       esac
-      words="--partitions --retention-messages --retention-bytes --retention-age --dedup-window --url --token --json --help" ;;
+      words="--partitions --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --url --token --json --help" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

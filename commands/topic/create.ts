@@ -7,6 +7,7 @@ export const retentionFlags = {
   'retention-bytes': Flags.string({description: 'Keep at most this many value bytes per partition, e.g. 1GiB ("none": no limit).'}),
   'retention-age': Flags.string({description: 'Delete messages older than this, e.g. 7d ("none": no limit).'}),
   'dedup-window': Flags.string({description: 'How long a message id is remembered for de-duplication, e.g. 2m (0: off).'}),
+  'retention-until-acked': Flags.boolean({description: 'Work queues: keep each message until every queue group acked it; --retention-messages/bytes become a capacity (producers get TOPIC_FULL).', allowNo: true}),
 };
 
 export default class TopicCreate extends MqCommand {

@@ -7,6 +7,7 @@ export interface RetentionFlags {
   'retention-bytes'?: string;
   'retention-age'?: string;
   'dedup-window'?: string;
+  'retention-until-acked'?: boolean;
 }
 
 /** "none" clears a retention limit; anything else sets it. */
@@ -15,6 +16,7 @@ export function retentionFromFlags(f: RetentionFlags): Partial<WireRetention> | 
   if (f['retention-messages'] !== undefined) r.max_messages = f['retention-messages'] === 0 ? null : f['retention-messages'];
   if (f['retention-bytes'] !== undefined) r.max_bytes = f['retention-bytes'] === 'none' ? null : parseBytes(f['retention-bytes']);
   if (f['retention-age'] !== undefined) r.max_age_ms = f['retention-age'] === 'none' ? null : parseDuration(f['retention-age']);
+  if (f['retention-until-acked'] !== undefined) r.until_acked = f['retention-until-acked'];
   return Object.keys(r).length ? r : undefined;
 }
 
@@ -35,6 +37,7 @@ export function createSpec(name: string, f: RetentionFlags & {partitions?: numbe
 
 function retentionText(r: WireRetention): string {
   const parts = [
+    r.until_acked ? 'until acked' : '',
     r.max_messages !== null ? `${r.max_messages} messages` : '',
     r.max_bytes !== null ? formatBytes(r.max_bytes) : '',
     r.max_age_ms !== null ? formatDuration(r.max_age_ms) : '',

@@ -294,6 +294,15 @@ export class MqClient {
     return this.post(`${this.topicPath(topic)}/redrive`, {max: opts.max, dead_letter_topic: opts.deadLetterTopic});
   }
 
+  /** Has the broker POST each of this producer's receipts to `url` (retrying a failed POST up to 5 times). */
+  async registerCallback(producer: string, url: string, opts: {from?: 'latest' | 'earliest'} = {}): Promise<{url: string; cursor: number}> {
+    return (await this.http.request<{url: string; cursor: number}>({method: 'PUT', path: `/v1/receipts/${encodeURIComponent(producer)}/callback`, body: JSON.stringify({url, from: opts.from})})).body;
+  }
+
+  async unregisterCallback(producer: string): Promise<void> {
+    await this.http.request({method: 'DELETE', path: `/v1/receipts/${encodeURIComponent(producer)}/callback`});
+  }
+
   /** A producer's processing receipts from a cursor ('latest': only new ones); long-polls up to waitMs. */
   async receipts(producer: string, opts: {cursor?: number | 'latest'; max?: number; waitMs?: number; signal?: AbortSignal} = {}): Promise<{receipts: WireReceipt[]; next_cursor: number}> {
     const res = await this.http.request<{receipts: WireReceipt[]; next_cursor: number}>({

@@ -21,6 +21,7 @@ const KNOWN: Array<[RegExp, string]> = [
   [/^\/v1\/topics\/[^/]+\/partitions\/[^/]+\/messages$/, 'GET'],
   [/^\/v1\/topics\/[^/]+\/stream$/, 'GET, OPTIONS'],
   [/^\/v1\/receipts\/[^/]+(\/stream)?$/, 'GET'],
+  [/^\/v1\/receipts\/[^/]+\/callback$/, 'GET, PUT, DELETE'],
   [/^\/v1\/groups$/, 'GET, POST'],
   [/^\/v1\/groups\/[^/]+$/, 'GET, DELETE'],
   [/^\/v1\/groups\/[^/]+\/(join|heartbeat|leave|fetch|commit|reset|ack|progress|nack)$/, 'POST'],

@@ -1,5 +1,6 @@
 import type {Broker} from '../broker.js';
 import type {GroupCoordinator} from '../groups/index.js';
+import {CallbackDispatcher} from './callbacks.js';
 import {DeadLetterMover} from './dead-letter.js';
 import {QueueService} from './queue-service.js';
 import {RECEIPTS_TOPIC, Receipts} from './receipts.js';
@@ -12,6 +13,7 @@ export interface Queues {
   service: QueueService;
   receipts: Receipts;
   deadLetters: DeadLetterMover;
+  callbacks: CallbackDispatcher;
   /** Queue groups reading a topic (for await=processed and until_acked retention). */
   groupsOn(topic: string): string[];
   stop(): void;
@@ -27,6 +29,8 @@ export function createQueues(broker: Broker, coordinator: GroupCoordinator, rece
   const receipts = new Receipts(broker);
   const service = new QueueService(broker, receipts, (g) => coordinator.definition(g));
   const deadLetters = new DeadLetterMover(broker, service);
+  const callbacks = new CallbackDispatcher(broker, receipts);
+  callbacks.start();
   broker.groups.admin.onQueueDeleted = (group, topics) => {
     for (const t of topics) for (const log of broker.topics.get(t)?.partitions.values() ?? []) broker.store.dropQueueGroup(log.pid, group);
     service.forget(group);
@@ -46,7 +50,11 @@ export function createQueues(broker: Broker, coordinator: GroupCoordinator, rece
     service,
     receipts,
     deadLetters,
+    callbacks,
     groupsOn: (topic) => queueGroups().filter((g) => coordinator.definition(g).topics.includes(topic)),
-    stop: () => clearInterval(sweeper),
+    stop: () => {
+      clearInterval(sweeper);
+      callbacks.stopAll();
+    },
   };
 }

@@ -1,4 +1,4 @@
-import {assert} from '../../util/assert.js';
+import {AssertionError} from '../../util/assert.js';
 import {hup} from './election.js';
 import type {AppendRequest, Heartbeat, InstallSnapshot, Message} from './messages.js';
 import type {Raft} from './raft.js';
@@ -42,7 +42,7 @@ export function handleAppend(r: Raft, m: AppendRequest): void {
   const lastNew = m.prevLogIndex + m.entries.length;
   const conflict = log.findConflict(m.entries);
   if (conflict !== 0) {
-    assert(conflict > log.committed, `raft: entry ${conflict} conflicts with a committed entry`);
+    if (conflict <= log.committed) throw new AssertionError(`raft: entry ${conflict} conflicts with a committed entry`);
     r.appendToLog(m.entries.slice(conflict - m.prevLogIndex - 1));
   }
   // Only up to what this message proved we share with the leader: our log beyond it may still diverge.

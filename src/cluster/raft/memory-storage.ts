@@ -1,4 +1,4 @@
-import {assert} from '../../util/assert.js';
+import {AssertionError, assert} from '../../util/assert.js';
 import type {RaftStorage} from './storage.js';
 import {
   EMPTY_CONF_STATE,
@@ -67,7 +67,10 @@ export class MemoryStorage implements RaftStorage {
   }
 
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
-    assert(lo >= this.firstIndex() && lo <= hi && hi <= this.lastIndex() + 1, `storage: entries(${lo}, ${hi}) out of range`);
+    // Hot-path checks throw directly so that their messages are only built when they fire.
+    if (lo < this.firstIndex() || lo > hi || hi > this.lastIndex() + 1) {
+      throw new AssertionError(`storage: entries(${lo}, ${hi}) out of range`);
+    }
     const out: Entry[] = [];
     let bytes = 0;
     for (let i = lo; i < hi; i++) {
@@ -91,10 +94,14 @@ export class MemoryStorage implements RaftStorage {
   append(entries: readonly Entry[]): void {
     if (entries.length === 0) return;
     const first = entries[0]!.index;
-    assert(first <= this.lastIndex() + 1, `storage: append at ${first} leaves a gap after ${this.lastIndex()}`);
-    const keep = entries.filter((e) => e.index > this.offset());
-    if (keep.length === 0) return;
-    this.ents = this.ents.slice(0, keep[0]!.index - this.offset()).concat(keep);
+    if (first > this.lastIndex() + 1) throw new AssertionError(`storage: append at ${first} leaves a gap after ${this.lastIndex()}`);
+    const offset = this.offset();
+    // In place: appending at the end is the common case, and copying the whole log per append is quadratic.
+    let i = 0;
+    while (i < entries.length && entries[i]!.index <= offset) i++;
+    if (i === entries.length) return;
+    this.ents.length = entries[i]!.index - offset;
+    for (; i < entries.length; i++) this.ents.push(entries[i]!);
   }
 
   /** Replaces everything with a snapshot received from the leader. */

@@ -1,4 +1,4 @@
-import {assert} from '../../util/assert.js';
+import {AssertionError, assert} from '../../util/assert.js';
 import type {RaftStorage} from './storage.js';
 import {entryBytes, type Entry, type Snapshot} from './types.js';
 import {Unstable} from './unstable.js';
@@ -71,7 +71,8 @@ export class RaftLog {
 
   append(ents: readonly Entry[]): number {
     if (ents.length === 0) return this.lastIndex();
-    assert(ents[0]!.index - 1 >= this.committed, `log: truncating at ${ents[0]!.index} would lose committed entries`);
+    // Hot-path checks throw directly so that their messages are only built when they fire.
+    if (ents[0]!.index <= this.committed) throw new AssertionError(`log: truncating at ${ents[0]!.index} would lose committed entries`);
     this.unstable.truncateAndAppend(ents);
     return this.lastIndex();
   }
@@ -96,7 +97,7 @@ export class RaftLog {
 
   commitTo(index: number): void {
     if (index <= this.committed) return;
-    assert(index <= this.lastIndex(), `log: commit ${index} is beyond the last index ${this.lastIndex()}`);
+    if (index > this.lastIndex()) throw new AssertionError(`log: commit ${index} is beyond the last index ${this.lastIndex()}`);
     this.committed = index;
   }
 
@@ -110,7 +111,7 @@ export class RaftLog {
 
   appliedTo(index: number): void {
     if (index <= this.applied) return;
-    assert(index <= this.committed, `log: applied ${index} beyond commit ${this.committed}`);
+    if (index > this.committed) throw new AssertionError(`log: applied ${index} beyond commit ${this.committed}`);
     this.applied = index;
   }
 
@@ -136,7 +137,7 @@ export class RaftLog {
 
   /** Entries in [lo, hi) cut at `maxBytes` (never empty when lo < hi). */
   slice(lo: number, hi: number, maxBytes: number): Entry[] {
-    assert(lo >= this.firstIndex() && lo <= hi && hi <= this.lastIndex() + 1, `log: slice [${lo}, ${hi}) out of range`);
+    if (lo < this.firstIndex() || lo > hi || hi > this.lastIndex() + 1) throw new AssertionError(`log: slice [${lo}, ${hi}) out of range`);
     let out: Entry[] = [];
     const u = this.unstable.offset;
     if (lo < u) {

@@ -71,8 +71,12 @@ export class Raft {
   }
 
   hardState(): HardState {
-    const vote = this.cfg.testBugs?.forgetVotePersist ? NONE : this.vote;
-    return {term: this.term, vote, commit: this.log.committed};
+    return {term: this.term, vote: this.persistedVote(), commit: this.log.committed};
+  }
+
+  /** The vote as handed to the driver for persisting (a test bug can leave it out). */
+  persistedVote(): NodeId {
+    return this.cfg.testBugs?.forgetVotePersist ? NONE : this.vote;
   }
 
   softState(): SoftState {

@@ -1,4 +1,4 @@
-import {assert} from '../../util/assert.js';
+import {AssertionError, assert} from '../../util/assert.js';
 import {encodeConfChange, type ConfChange} from './conf-change.js';
 import {resolveRaftConfig, type RaftConfigInput} from './config.js';
 import {propose, snapshotFailed, transferLeadership, type ProposeResult} from './leader.js';
@@ -60,7 +60,7 @@ export class RawNode {
   }
 
   step(m: Message): void {
-    assert(m.to === this.raft.id, `raw node ${this.raft.id}: message for ${m.to} delivered here`);
+    if (m.to !== this.raft.id) throw new AssertionError(`raw node ${this.raft.id}: message for ${m.to} delivered here`);
     this.raft.step(m);
   }
 
@@ -110,11 +110,14 @@ export class RawNode {
   hasReady(): boolean {
     if (this.pending !== undefined) return false;
     const r = this.raft;
-    const soft = r.softState();
+    const hard = this.prevHard;
+    // Field by field rather than through softState()/hardState(): this runs after every input.
     return (
-      soft.role !== this.prevSoft.role ||
-      soft.leader !== this.prevSoft.leader ||
-      !hardStateEqual(r.hardState(), this.prevHard) ||
+      r.role !== this.prevSoft.role ||
+      r.lead !== this.prevSoft.leader ||
+      r.term !== hard.term ||
+      r.log.committed !== hard.commit ||
+      r.persistedVote() !== hard.vote ||
       r.log.unstable.snapshot !== undefined ||
       r.log.unstable.entries.length > 0 ||
       r.msgs.length > 0 ||
@@ -134,16 +137,17 @@ export class RawNode {
     r.reduceUncommittedBytes(committedEntries);
     const appliedAfter = committedEntries.length > 0 ? committedEntries[committedEntries.length - 1]!.index : r.log.applied;
     const snapshotRequest = snapshot === undefined ? this.snapshotRequestAt(appliedAfter) : undefined;
+    // A plain literal (absent fields are undefined): this runs once per input, so no object spreads.
     const rd: Ready = {
       softState: r.softState(),
-      ...(hardChanged ? {hardState: hard} : {}),
+      hardState: hardChanged ? hard : undefined,
       entries,
-      ...(snapshot !== undefined ? {snapshot} : {}),
+      snapshot,
       committedEntries,
       messages: r.takeMessages(),
       mustSync:
         entries.length > 0 || snapshot !== undefined || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
-      ...(snapshotRequest !== undefined ? {snapshotRequest} : {}),
+      snapshotRequest,
     };
     this.prevSoft = rd.softState;
     this.prevHard = hard;

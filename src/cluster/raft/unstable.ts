@@ -1,4 +1,4 @@
-import {assert} from '../../util/assert.js';
+import {AssertionError} from '../../util/assert.js';
 import type {Entry, Snapshot} from './types.js';
 
 /**
@@ -33,7 +33,8 @@ export class Unstable {
   /** The driver persisted entries up to (index, term); a later truncation makes the term differ and we keep them. */
   stableTo(index: number, term: number): void {
     if (this.maybeTerm(index) !== term || index < this.offset) return;
-    this.entries = this.entries.slice(index + 1 - this.offset);
+    const keep = index + 1 - this.offset;
+    this.entries = keep === this.entries.length ? [] : this.entries.slice(keep);
     this.offset = index + 1;
   }
 
@@ -61,7 +62,7 @@ export class Unstable {
   }
 
   slice(lo: number, hi: number): Entry[] {
-    assert(lo >= this.offset && hi <= this.offset + this.entries.length, `unstable: slice [${lo}, ${hi}) out of range`);
+    if (lo < this.offset || hi > this.offset + this.entries.length) throw new AssertionError(`unstable: slice [${lo}, ${hi}) out of range`);
     return this.entries.slice(lo - this.offset, hi - this.offset);
   }
 }

@@ -2,7 +2,9 @@ import type {FastifyInstance} from 'fastify';
 import type {Broker} from '../../broker/broker.js';
 import {MqError} from '../../errors.js';
 import {corsHeaders} from '../cors.js';
-import {clientGone, intParam, onlyParams, sendJson} from '../http-util.js';
+import {z} from 'zod';
+import {clientGone, intParam, jsonObjectBody, onlyParams, sendJson} from '../http-util.js';
+import {parseBody} from './body.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -11,9 +13,30 @@ function producerParam(p: string, broker: Broker): string {
   return p;
 }
 
-/** A producer's processing receipts: long-poll (cursor = receipt position) and SSE (event id = cursor). */
+const callbackSchema = z.strictObject({url: z.string().max(2048), from: z.enum(['latest', 'earliest']).optional()});
+
+/** A producer's processing receipts: long-poll (cursor = receipt position) and SSE (event id = cursor); callbacks. */
 export function receiptRoutes(app: FastifyInstance, broker: Broker): void {
   const receipts = broker.queues.receipts;
+  const callbacks = broker.queues.callbacks;
+
+  app.put<{Params: {producer: string}}>('/v1/receipts/:producer/callback', async (req) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const b = parseBody(callbackSchema, jsonObjectBody(req));
+    const reg = callbacks.register(producerParam(req.params.producer, broker), b.url, b.from ?? 'latest');
+    return {producer: req.params.producer, url: reg.url, cursor: reg.cursor};
+  });
+
+  app.get<{Params: {producer: string}}>('/v1/receipts/:producer/callback', async (req) => {
+    const reg = callbacks.get(producerParam(req.params.producer, broker));
+    if (!reg) throw new MqError('NOT_FOUND', `no callback registered for producer ${req.params.producer}`);
+    return {producer: req.params.producer, url: reg.url, cursor: reg.cursor};
+  });
+
+  app.delete<{Params: {producer: string}}>('/v1/receipts/:producer/callback', async (req, reply) => {
+    callbacks.unregister(producerParam(req.params.producer, broker));
+    return reply.code(204).send();
+  });
 
   app.get<{Params: {producer: string}; Querystring: Query}>('/v1/receipts/:producer', async (req, reply) => {
     onlyParams(req.query, ['cursor', 'max', 'wait_ms']);
