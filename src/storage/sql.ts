@@ -45,7 +45,8 @@ export const MSG_COLUMNS = 'off, ts, id, key, producer, priority, headers, vtype
 export const partitionSql = (pid: number) => ({
   insert: `INSERT INTO m${pid} (${MSG_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   candidates: `SELECT off, priority, nb FROM m${pid} WHERE off >= ? AND off < ? ORDER BY off LIMIT ?`,
-  priorityCandidates: `SELECT off, priority, nb FROM m${pid} WHERE priority = ? AND off >= ? AND off < ? ORDER BY off LIMIT ?`,
+  // "priority > 0" spelled out so that SQLite may use the partial index (it cannot know that ? is above 0)
+  priorityCandidates: `SELECT off, priority, nb FROM m${pid} WHERE priority = ? AND priority > 0 AND off >= ? AND off < ? ORDER BY off LIMIT ?`,
   readRange: `SELECT ${MSG_COLUMNS} FROM m${pid} WHERE off >= ? AND off < ? ORDER BY off LIMIT ?`,
   readOne: `SELECT ${MSG_COLUMNS} FROM m${pid} WHERE off = ?`,
   tsAt: `SELECT ts FROM m${pid} WHERE off = ?`,

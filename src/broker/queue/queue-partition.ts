@@ -132,10 +132,21 @@ export class QueuePartition {
     }
   }
 
-  /** Takes up to n deliverable messages, best first. The caller leases them (markLeased) in the same breath. */
-  take(now: number, n: number): Ready[] {
+  /** Loads what up to n takes need: fresh messages in offset order, and higher priorities from beyond them. */
+  prepare(now: number, n: number): void {
     this.load(now);
-    this.pullPriorities(now, n);
+    const {highWatermark} = this.source.bounds();
+    // the priority index is only asked again when there is something new or the pulled entries ran low
+    if (highWatermark !== this.pulledAtHw || this.pulled.size < n) {
+      this.pullPriorities(now, n);
+      this.pulledAtHw = highWatermark;
+    }
+  }
+
+  private pulledAtHw = -1;
+
+  /** Takes up to n deliverable messages, best first (after prepare). The caller leases them (markLeased) at once. */
+  take(now: number, n: number): Ready[] {
     const {logStart} = this.source.bounds();
     const out: Ready[] = [];
     while (out.length < n && this.ready.size > 0) {

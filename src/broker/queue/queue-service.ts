@@ -114,9 +114,15 @@ export class QueueService {
     const deadline = clock.monotonic() + opts.waitMs;
     for (;;) {
       this.sweep(group);
-      const out = await this.broker.submit(opts.maxMessages, (scope) => this.leaseSome(scope, group, opts.consumer, opts.maxMessages, leaseMs));
+      let seen = '';
+      const out = await this.broker.submit(opts.maxMessages, (scope) => {
+        seen = this.version(group);
+        return this.leaseSome(scope, group, opts.consumer, opts.maxMessages, leaseMs);
+      });
       const left = deadline - clock.monotonic();
       if (out.length > 0 || left <= 0 || opts.signal?.aborted || this.broker.isClosing) return out;
+      // something arrived in the same group commit, after this fetch looked: look again rather than sleep through it
+      if (this.version(group) !== seen) continue;
       await this.waitForWork(group, left, opts.signal);
     }
   }
@@ -128,6 +134,7 @@ export class QueueService {
     const picked = new Map<PartitionLog, Array<{offset: number; priority: number; before: number}>>();
     let total = 0;
     const start = this.rotate++;
+    for (const log of logs) this.view(group, log).prepare(now, max);
     for (let progress = true; progress && total < max; ) {
       progress = false;
       for (let k = 0; k < logs.length && total < max; k++) {
@@ -165,6 +172,20 @@ export class QueueService {
       this.persist(scope, group, log, v, 'lease', rows, v.floor);
     }
     return out;
+  }
+
+  /** Changes whenever new messages commit or messages come back to the queue. */
+  private version(group: string): string {
+    return `${this.epochs.get(group) ?? 0}:${this.partitionsOf(group)
+      .map((l) => l.highWatermark)
+      .join(',')}`;
+  }
+
+  private readonly epochs = new Map<string, number>();
+
+  private bump(group: string): void {
+    this.epochs.set(group, (this.epochs.get(group) ?? 0) + 1);
+    this.waitersOf(group).wake();
   }
 
   private async waitForWork(group: string, waitMs: number, signal?: AbortSignal): Promise<void> {
@@ -207,7 +228,7 @@ export class QueueService {
         }
       }
     }
-    if (requeued) this.waitersOf(group).wake();
+    if (requeued) this.bump(group);
   }
 
   // ---- confirms -----------------------------------------------------------------------------------------------
@@ -233,7 +254,7 @@ export class QueueService {
   ): Promise<ConfirmOutcome[]> {
     const settings = this.settings(group);
     const outcomes = await this.broker.submit(leaseIds.length, (scope) => this.applyConfirms(scope, group, settings, kind, leaseIds, opts), {urgent: true});
-    if (kind === 'nack') this.waitersOf(group).wake();
+    if (kind === 'nack') this.bump(group);
     return outcomes;
   }
 
