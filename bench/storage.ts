@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {parseArgs} from 'node:util';
 import Database from 'better-sqlite3';
-import {CommitScope} from '../src/broker/group-commit.js';
-import {PartitionLog} from '../src/broker/partition.js';
+import {Broker} from '../src/broker/broker.js';
+import {resolveBrokerConfig} from '../src/config/index.js';
 import {messageCrc, openSqliteStore, ValueType, type NewMessage} from '../src/storage/index.js';
 import {uuid7} from '../src/util/uuid7.js';
 
@@ -62,25 +62,31 @@ async function rawTable(data: NewMessage[][], crc: boolean): Promise<number> {
   return TOTAL / secs;
 }
 
-/** The store's append (CRC, entry row, partition state), optionally through PartitionLog with de-duplication. */
-async function storeAppend(data: NewMessage[][], dedup: boolean): Promise<number> {
+/** The store's append (CRC, entry row, partition state). */
+async function storeAppend(data: NewMessage[][]): Promise<number> {
   const dir = freshDir();
   const store = await openSqliteStore({dataDir: dir});
   store.createPartition(1);
-  const log = new PartitionLog(store, 'bench', 0, 1, store.partitionState(1)!, 10_000_000);
   let index = 1;
   const t0 = performance.now();
-  for (const batch of data) {
-    if (dedup) {
-      const scope = new CommitScope(Date.now());
-      store.transaction(() => log.append(scope, batch, 120_000));
-      scope.runHooks();
-    } else {
-      store.appendMessages(1, {index: index++, term: 1, timestamp: Date.now(), messages: batch});
-    }
-  }
+  for (const batch of data) store.appendMessages(1, {index: index++, term: 1, timestamp: Date.now(), messages: batch});
   const secs = (performance.now() - t0) / 1000;
   store.close();
+  fs.rmSync(dir, {recursive: true, force: true});
+  return TOTAL / secs;
+}
+
+/** The broker's whole produce path on one node: routing, de-duplication, a Raft entry per batch, one fsync each. */
+async function brokerProduce(data: NewMessage[][]): Promise<number> {
+  const dir = freshDir();
+  const broker = await Broker.open({config: resolveBrokerConfig({env: {}, flags: {dataDir: dir, logLevel: 'silent'}})});
+  await broker.createTopic({name: 'bench'});
+  const t0 = performance.now();
+  for (const batch of data) {
+    for (const item of await broker.produce('bench', batch)) if ('error' in item) throw item.error;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  await broker.close();
   fs.rmSync(dir, {recursive: true, force: true});
   return TOTAL / secs;
 }
@@ -89,8 +95,8 @@ const stages: Stage[] = [
   {name: 'bare table (no id, no CRC)', ids: false, run: (d) => rawTable(d, false)},
   {name: '+ time-ordered ids (UUIDv7 text)', ids: true, run: (d) => rawTable(d, false)},
   {name: '+ CRC-32 per message', ids: true, run: (d) => rawTable(d, true)},
-  {name: '+ entry row, partition state, priority index (LogStore.appendMessages)', ids: true, run: (d) => storeAppend(d, false)},
-  {name: '+ de-duplication window (PartitionLog.append: the broker path)', ids: true, run: (d) => storeAppend(d, true)},
+  {name: '+ entry row, partition state, priority index (LogStore.appendMessages)', ids: true, run: (d) => storeAppend(d)},
+  {name: '+ routing, de-duplication, Raft (Broker.produce, one voter: the broker path)', ids: true, run: (d) => brokerProduce(d)},
 ];
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

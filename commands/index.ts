@@ -15,6 +15,7 @@ import TopicDelete from './topic/delete.js';
 import TopicDescribe from './topic/describe.js';
 import TopicList from './topic/list.js';
 import TopicUpdate from './topic/update.js';
+import Top from './top.js';
 
 /** oclif's explicit command map: every `mq` subcommand, by id. */
 export const COMMANDS = {
@@ -35,4 +36,5 @@ export const COMMANDS = {
   produce: Produce,
   consume: Consume,
   status: Status,
+  top: Top,
 };

@@ -11,14 +11,14 @@ _mq() {
   local id="" w i
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
-    case " broker dlq group topic broker:start broker:stop consume dlq:list dlq:redrive group:create group:delete group:describe group:list group:reset produce status topic:create topic:delete topic:describe topic:list topic:update " in
+    case " broker dlq group topic broker:start broker:stop consume dlq:list dlq:redrive group:create group:delete group:describe group:list group:reset produce status top topic:create topic:delete topic:describe topic:list topic:update " in
       *" ${id:+$id:}$w "*) id=${id:+$id:}$w ;;
       *) break ;;
     esac
   done
   local words=""
   case $id in
-    "") words="broker dlq group topic consume produce status --help --version" ;;
+    "") words="broker dlq group topic consume produce status top --help --version" ;;
     broker) words="start stop --help" ;;
     dlq) words="list redrive --help" ;;
     group) words="create delete describe list reset --help" ;;
@@ -29,6 +29,10 @@ _mq() {
         --listen) return ;;
         --advertise) return ;;
         --node-id) return ;;
+        --peer-listen) return ;;
+        --peer-advertise) return ;;
+        --bootstrap) return ;;
+        --cluster-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --pid-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ready-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --log-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -37,7 +41,7 @@ _mq() {
         --cors-origin) return ;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
       esac
-      words="--data-dir --in-memory --listen --advertise --node-id --detach --pid-file --ready-file --log-file --log-level --auto-create-topics --no-auto-create-topics --dedup-window --cors-origin --config --unsafe-no-fsync --json --help" ;;
+      words="--data-dir --in-memory --listen --advertise --node-id --peer-listen --peer-advertise --bootstrap --cluster-secret-file --detach --pid-file --ready-file --log-file --log-level --auto-create-topics --no-auto-create-topics --dedup-window --cors-origin --config --unsafe-no-fsync --json --help" ;;
     broker:stop)
       case $prev in
         --pid-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -135,8 +139,17 @@ _mq() {
       case $prev in
         --url) return ;;
         --token) return ;;
+        --interval) return ;;
+        --timeout) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --json --watch --interval --exit-when-healthy --timeout --internal --help" ;;
+    top)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --interval) return ;;
+      esac
+      words="--url --token --interval --help" ;;
     topic:create)
       case $prev in
         --partitions|-p) return ;;

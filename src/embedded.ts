@@ -40,6 +40,7 @@ export async function startBroker(opts: EmbeddedBrokerOptions = {}): Promise<Emb
   });
   const broker = await Broker.open({config});
   const server = await startServer(broker, {listen: config.listen});
+  await broker.startNetwork(server.url);
   return {
     url: server.url,
     broker,

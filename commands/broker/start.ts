@@ -4,7 +4,8 @@ import {MqCommand, jsonFlag} from '../../src/cli/base-command.js';
 export default class BrokerStart extends MqCommand {
   static override summary = 'Start a broker node.';
   static override description =
-    'Runs a single-node broker storing its data in SQLite under --data-dir (WAL, fsync before every acknowledgement). ' +
+    'Runs a broker storing its data in SQLite under --data-dir (WAL, fsync before every acknowledgement). ' +
+    'Alone by default; with --bootstrap it founds a Raft-replicated cluster with the brokers listed (each started with the same list and --cluster-secret-file). ' +
     'With --detach it starts in the background and returns once it is ready, printing its URL and PID. ' +
     'Every flag also has an MQ_* environment variable (MQ_DATA_DIR, MQ_LISTEN, ...).';
 
@@ -12,6 +13,11 @@ export default class BrokerStart extends MqCommand {
     {description: 'Start a broker on the default address, data in ./mq-data', command: '<%= config.bin %> broker start'},
     {description: 'Start in the background and return once ready', command: '<%= config.bin %> broker start --detach'},
     {description: 'Another port and data directory, logs to a file', command: '<%= config.bin %> broker start --listen 127.0.0.1:7080 --data-dir /var/lib/mq --log-file /var/log/mq/broker.log'},
+    {
+      description: 'Broker 1 of a three-broker cluster (start 2 and 3 the same way, with their own --node-id, addresses and data)',
+      command:
+        '<%= config.bin %> broker start --node-id 1 --listen 127.0.0.1:7070 --peer-listen 127.0.0.1:7071 --data-dir data1 --bootstrap 1@127.0.0.1:7071,2@127.0.0.1:7171,3@127.0.0.1:7271 --cluster-secret-file cluster.secret',
+    },
   ];
 
   static override flags = {
@@ -20,6 +26,11 @@ export default class BrokerStart extends MqCommand {
     listen: Flags.string({description: 'Client address host:port (default 127.0.0.1:7070; port 0 picks a free one).'}),
     advertise: Flags.string({description: 'URL clients should use to reach this broker, when it differs from --listen.'}),
     'node-id': Flags.integer({description: 'This broker\'s id (a positive integer, default 1).', min: 1}),
+    'peer-listen': Flags.string({description: 'Address for other brokers (Raft traffic) host:port (default 127.0.0.1:7071); opened only in a cluster.'}),
+    'peer-advertise': Flags.string({description: 'host:port other brokers should dial, when it differs from --peer-listen.'}),
+    bootstrap: Flags.string({description: 'Found a cluster: every founding member as id@peerhost:peerport, comma-separated (this broker among them).'}),
+    'cluster-secret-file': Flags.string({description: 'The secret the brokers of a cluster share (created if missing; kept in the data directory afterwards).'}),
+    'unsafe-ack-leader-only': Flags.boolean({description: 'UNSAFE (tests): acknowledge writes once the leader has them, without a majority.', hidden: true}),
     detach: Flags.boolean({char: 'd', description: 'Run in the background; return once ready, printing URL and PID.'}),
     'pid-file': Flags.string({description: 'Write the PID here (default <data-dir>/broker.pid).'}),
     'ready-file': Flags.string({description: 'Write {node_id, url, peer_url, pid} as JSON here once ready.'}),

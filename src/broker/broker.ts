@@ -1,22 +1,31 @@
+import {ClusterRuntime} from '../cluster/cluster-runtime.js';
+import {clusterSetup} from '../cluster/founding.js';
+import {MetadataGroup} from '../cluster/metadata/metadata-group.js';
+import {startPeerNetwork, syncPeers} from '../cluster/peer-network.js';
+import {PeerHttp} from '../cluster/peer-http.js';
+import {RaftHost} from '../cluster/raft-host.js';
+import type {TcpTransport} from '../cluster/transport/tcp-transport.js';
+import {localTransport} from '../cluster/transport/types.js';
 import {resolveBrokerConfig, type BrokerConfig} from '../config/index.js';
 import {MqError} from '../errors.js';
 import {silentLogger, type Logger} from '../observe/logger.js';
 import {LoopDelayMonitor} from '../observe/loop-delay.js';
 import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage, type StoredMessage} from '../storage/index.js';
 import {systemClock, type Clock} from '../util/clock.js';
-import {GroupCommitter, type CommitScope} from './group-commit.js';
-import {createGroups, type Groups} from './groups/index.js';
-import {createQueues, type Queues} from './queue/index.js';
-import type {AppendOutcome, PartitionLog} from './partition.js';
-import {nextRoundRobin, routeMessage, type ProduceMessage} from './router.js';
+import {systemRandom, type Random} from '../util/random.js';
+import {VERSION} from '../version.js';
+import {GroupCommitter, type CommitScope, type GroupCommitStats} from './group-commit.js';
+import {createGroups, GROUPS_TOPIC, type Groups} from './groups/index.js';
+import type {PartitionLog} from './partition.js';
+import {produce, type Acks, type ProduceItem} from './produce.js';
+import {forwardToLeaders, type ForwardOptions} from './produce-forward.js';
+import {createQueues, RECEIPTS_TOPIC, type Queues} from './queue/index.js';
+import {Retention} from './retention.js';
+import type {ProduceMessage} from './router.js';
 import type {TopicPatch, TopicRecord, TopicSpec} from './topic-config.js';
-import {TopicRegistry, type Topic} from './topics.js';
+import {TopicRegistry} from './topics.js';
 
-export type Acks = 'all' | 'leader' | 'none';
-
-export type ProduceItem =
-  | {partition: number; offset: number; duplicate: boolean; term: number; leader: number}
-  | {partition: number; error: MqError};
+export type {Acks, ProduceItem} from './produce.js';
 
 export interface FetchRequest {
   offset: number;
@@ -50,29 +59,40 @@ export interface PartitionView {
 export interface BrokerOpenOptions {
   config?: BrokerConfig;
   clock?: Clock;
+  random?: Random;
   logger?: Logger;
   /** Supply a store (tests, simulations); otherwise SQLite in config.dataDir, or memory with config.inMemory. */
   store?: LogStore;
 }
 
-const RETENTION_CHUNK = 10_000;
-const ENTRIES_KEEP = 1_000;
+/** Internal topics every cluster has; the metadata leader creates them. */
+const INTERNAL_TOPICS = (cfg: BrokerConfig): TopicSpec[] => [
+  {name: GROUPS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0},
+  {name: RECEIPTS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}},
+];
 
 /**
- * A single broker node: topics, produce (group commit, de-duplication) and fetch (long-poll). Every HTTP route, the
- * embedded test broker and the benchmarks go through this class.
+ * A broker node: topics, produce (through each partition's Raft group: the leader proposes, a majority writes, then it
+ * answers) and fetch (long-poll on the committed data). On a single node every group has one voter and the same code
+ * path runs. Every HTTP route, the embedded test broker and the benchmarks go through this class.
  */
 export class Broker {
   readonly startedAt: number;
+  readonly host: RaftHost;
+  readonly metadata: MetadataGroup;
+  readonly cluster: ClusterRuntime;
   readonly topics: TopicRegistry;
   readonly loopDelay = new LoopDelayMonitor();
   readonly groups: Groups;
   readonly queues: Queues;
+  readonly retention: Retention;
   /** Open SSE streams, and the most bytes any of them ever had queued in its socket (the slow-reader bound). */
   readonly streams = {open: 0, events: 0, queuedBytesMax: 0};
+  /** Pools to the other brokers' client listeners (forwarded requests). */
+  readonly peerHttp = new PeerHttp();
   private readonly committer: GroupCommitter;
-  private readonly retentionTimer: NodeJS.Timeout;
-  private retentionSoon = false;
+  private transport: TcpTransport | undefined;
+  private ensuring = false;
   private closing = false;
   private closed = false;
 
@@ -80,16 +100,33 @@ export class Broker {
     readonly config: BrokerConfig,
     readonly store: LogStore,
     readonly clock: Clock,
+    private readonly random: Random,
     readonly logger: Logger,
+    private readonly secret: Buffer | undefined,
+    founding: Parameters<typeof MetadataGroup.open>[3],
   ) {
     this.startedAt = clock.now();
     this.committer = new GroupCommitter(store, clock, config.groupCommitMessagesMax);
-    this.topics = new TopicRegistry(store, {limits: config, dedupWindowMs: config.dedupWindowMs, brokers: 1, now: () => clock.now()});
+    const timings = {tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, heartbeatTicks: config.raftHeartbeatTicks};
+    this.host = new RaftHost(store, config.nodeId, localTransport(), clock, random, timings, logger);
+    this.metadata = MetadataGroup.open(store, this.host, logger, founding);
+    this.cluster = new ClusterRuntime(config.nodeId, this.metadata, this.host, clock, logger, VERSION);
+    this.topics = new TopicRegistry(store, this.host, this.metadata, {limits: config, dedupWindowMs: config.dedupWindowMs, nodeId: config.nodeId, clock});
+    this.metadata.listener = {
+      changed: (change, scope) => {
+        this.topics.changed(change, scope);
+        if (change.kind === 'broker' && this.transport) scope.after(() => syncPeers(this.transport!, this.metadata, config.nodeId));
+      },
+      leadership: (isLeader) => this.cluster.leadership(isLeader),
+    };
+    this.cluster.onMetadataLeader = () => void this.ensureInternalTopics();
     this.topics.load();
     this.groups = createGroups(this);
-    this.queues = createQueues(this, this.groups.coordinator, config.groupsPartitions);
-    this.retentionTimer = setInterval(() => this.runRetention(), config.retentionCheckMs);
-    this.retentionTimer.unref();
+    this.queues = createQueues(this, this.groups.coordinator);
+    this.retention = new Retention(this);
+    const voters = this.metadata.group.confState().voters;
+    if (voters.length === 1 && voters[0] === config.nodeId) this.metadata.group.node.campaign();
+    this.host.start();
   }
 
   static async open(opts: BrokerOpenOptions = {}): Promise<Broker> {
@@ -99,11 +136,74 @@ export class Broker {
       (config.inMemory
         ? openMemoryStore()
         : await openSqliteStore({dataDir: config.dataDir, synchronous: config.synchronous, unsafeNoFsync: config.unsafeNoFsync, cacheBytes: config.sqliteCacheBytes}));
+    let broker: Broker;
     try {
-      return new Broker(config, store, opts.clock ?? systemClock, opts.logger ?? silentLogger);
+      const setup = clusterSetup(config, store);
+      broker = new Broker(config, store, opts.clock ?? systemClock, opts.random ?? systemRandom, opts.logger ?? silentLogger, setup.secret, setup.founding);
     } catch (error) {
       store.close();
       throw error;
+    }
+    // a single node is ready once it leads its own groups and has its internal topics; a cluster member must not
+    // wait (the others need it up to elect anyone)
+    if (!broker.clustered) await broker.untilReady(10_000);
+    return broker;
+  }
+
+  /** Whether this broker is part of a cluster (it has peers, or was bootstrapped as one). */
+  get clustered(): boolean {
+    return this.secret !== undefined;
+  }
+
+  /**
+   * Once the client listener is up: records this broker's URL and, in a cluster, opens the peer listener and dials
+   * the other brokers. Returns the peer URL (null for a single node).
+   */
+  async startNetwork(url: string): Promise<string | null> {
+    if (!this.secret) {
+      this.cluster.start(url, null);
+      return null;
+    }
+    this.transport = await startPeerNetwork(
+      {config: this.config, host: this.host, metadata: this.metadata, cluster: this.cluster, logger: this.logger, random: this.random},
+      this.secret,
+      url,
+    );
+    return this.cluster.peerUrl;
+  }
+
+  /** Ready to serve: a metadata leader is known and the internal topics exist here. */
+  get ready(): boolean {
+    return this.metadata.leader !== 0 && INTERNAL_TOPICS(this.config).every((t) => this.topics.get(t.name) !== undefined);
+  }
+
+  async untilReady(timeoutMs: number): Promise<void> {
+    const deadline = this.clock.monotonic() + timeoutMs;
+    while (!this.ready) {
+      if (this.clock.monotonic() > deadline) throw new MqError('UNAVAILABLE', `the broker did not become ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** The metadata leader creates the internal topics (on every change of leader, in case the last one could not). */
+  private async ensureInternalTopics(): Promise<void> {
+    if (this.ensuring) return;
+    this.ensuring = true;
+    try {
+      for (const spec of INTERNAL_TOPICS(this.config)) {
+        while (!this.topics.get(spec.name) && this.metadata.isLeader && !this.closing) {
+          try {
+            await this.topics.create(spec, {allowInternal: true});
+            this.logger.info({topic: spec.name}, 'internal topic created');
+          } catch (err) {
+            if ((err as MqError).code === 'TOPIC_EXISTS') break;
+            this.logger.warn({err, topic: spec.name}, 'could not create an internal topic; retrying');
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      }
+    } finally {
+      this.ensuring = false;
     }
   }
 
@@ -119,11 +219,17 @@ export class Broker {
     return this.committer.pending;
   }
 
-  commitStats(): GroupCommitter['stats'] {
-    return this.committer.stats;
+  /**
+   * Group commit across both writers: Raft rounds (every replicated write: messages, queue ops, group records) and
+   * the work-queue decision batches. Each flush is one transaction and one fsync.
+   */
+  commitStats(): GroupCommitStats {
+    const q = this.committer.stats;
+    const r = this.host.stats;
+    return {flushes: q.flushes + r.rounds, ops: q.ops + r.entries, maxOpsPerFlush: Math.max(q.maxOpsPerFlush, r.maxEntriesPerRound)};
   }
 
-  /** Runs an operation inside the next group commit (work queues, receipts); urgent ones go first. */
+  /** Runs an operation in the next turn's batch (work-queue decisions); urgent ones (confirms) go first. */
   submit<T>(weight: number, op: (scope: CommitScope) => T, opts: {urgent?: boolean} = {}): Promise<T> {
     this.checkOpen();
     return this.committer.submit(weight, op, opts);
@@ -131,11 +237,48 @@ export class Broker {
 
   // ---- topics -------------------------------------------------------------------------------------------------
 
-  createTopic(spec: TopicSpec): TopicRecord {
+  /** Creates a topic through the metadata leader (NOT_LEADER elsewhere: the HTTP layer forwards). */
+  async createTopic(spec: TopicSpec): Promise<TopicRecord> {
     this.checkOpen();
-    const t = this.topics.create(spec);
+    const t = await this.topics.create(spec);
     this.logger.info({topic: t.record.name, partitions: t.record.config.partitions}, 'topic created');
+    // answer once the new partitions have leaders (elected within a few ticks), so the topic is usable at once
+    await Promise.all([...t.partitions.values()].map((log) => log.awaitLeader(this.electionWaitMs()).catch(() => {})));
     return t.record;
+  }
+
+  /**
+   * Creates a topic unless it exists, from any broker: through the metadata group here if this broker leads it,
+   * otherwise by asking the metadata leader; resolves once the topic is known here.
+   */
+  async ensureTopic(spec: TopicSpec): Promise<void> {
+    if (this.topics.get(spec.name)) return;
+    try {
+      if (this.metadata.isLeader) {
+        await this.topics.create(spec);
+        return;
+      }
+      const url = this.cluster.urlOf(this.metadata.leader);
+      if (!url) throw new MqError('UNAVAILABLE', 'no metadata leader is known to create the topic', {topic: spec.name}, false);
+      const r = spec.retention;
+      const body = {
+        name: spec.name,
+        partitions: spec.partitions,
+        replication_factor: spec.replicationFactor,
+        retention: r && {max_messages: r.maxMessages, max_bytes: r.maxBytes, max_age_ms: r.maxAgeMs, until_acked: r.untilAcked},
+        dedup_window_ms: spec.dedupWindowMs,
+      };
+      const res = await this.peerHttp.pool(url).request({method: 'POST', path: '/v1/topics', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+      const text = await res.body.text();
+      if (res.statusCode >= 400) throw MqError.fromBody(res.statusCode, JSON.parse(text || '{}'));
+    } catch (error) {
+      if ((error as MqError).code !== 'TOPIC_EXISTS') throw error;
+    }
+    const deadline = this.clock.monotonic() + 10_000;
+    while (!this.topics.get(spec.name)) {
+      if (this.clock.monotonic() > deadline) throw new MqError('UNAVAILABLE', `topic ${spec.name} was created but has not reached this broker yet`, {topic: spec.name}, true);
+      await new Promise((res) => setTimeout(res, 10));
+    }
   }
 
   listTopics(opts: {internal?: boolean} = {}): TopicRecord[] {
@@ -145,9 +288,10 @@ export class Broker {
       .filter((r) => opts.internal || !r.name.startsWith('__'));
   }
 
+  /** The partitions this broker holds a replica of (in a cluster of more than three brokers, not all of them). */
   describeTopic(name: string): {record: TopicRecord; partitions: PartitionView[]} {
     const t = this.topics.mustGet(name);
-    return {record: t.record, partitions: [...t.partitions.values()].map((log) => this.partitionView(log))};
+    return {record: t.record, partitions: [...t.partitions.values()].sort((a, b) => a.number - b.number).map((log) => this.partitionView(log))};
   }
 
   partitionView(log: PartitionLog): PartitionView {
@@ -157,104 +301,54 @@ export class Broker {
       highWatermark: log.highWatermark,
       messages: log.highWatermark - log.logStart,
       bytes: log.bytes,
-      leader: this.nodeId,
+      leader: log.group?.leader ?? 0,
       term: log.term,
       lastIndex: log.lastIndex,
       log,
     };
   }
 
-  updateTopic(name: string, patch: TopicPatch): TopicRecord {
+  async updateTopic(name: string, patch: TopicPatch): Promise<TopicRecord> {
     this.checkOpen();
-    const t = this.topics.update(name, patch);
+    const t = await this.topics.update(name, patch);
     this.logger.info({topic: name, patch}, 'topic updated');
-    this.scheduleRetention();
+    this.retention.soon();
     return t.record;
   }
 
-  deleteTopic(name: string): void {
+  async deleteTopic(name: string): Promise<void> {
     this.checkOpen();
-    this.topics.delete(name);
+    await this.topics.delete(name);
     this.logger.info({topic: name}, 'topic deleted');
   }
 
   // ---- produce ------------------------------------------------------------------------------------------------
 
-  private topicForProduce(name: string): Topic {
-    const existing = this.topics.get(name);
-    if (existing) return existing;
-    if (!this.config.autoCreateTopics) {
-      throw new MqError('TOPIC_NOT_FOUND', `topic ${name} does not exist and auto-creation is off`, {topic: name});
-    }
-    this.logger.info({topic: name}, 'topic auto-created');
-    return this.topics.create({name});
-  }
-
   /**
-   * Validates routing for the whole batch first (nothing is written if any message cannot be placed), then appends
-   * each partition's share in the same group commit. Results come back in request order.
+   * Routes and produces a batch (see produce.ts); results come back in request order. In a cluster the share of
+   * partitions led elsewhere is forwarded to their leaders (produce-forward.ts) unless `route.forward` is false.
    */
-  async produce(topicName: string, messages: readonly ProduceMessage[], _opts: {acks?: Acks} = {}): Promise<ProduceItem[]> {
+  async produce(topicName: string, messages: readonly ProduceMessage[], opts: {acks?: Acks; route?: Partial<ForwardOptions>} = {}): Promise<ProduceItem[]> {
     this.checkOpen();
-    const topic = this.topicForProduce(topicName);
-    const rr = nextRoundRobin(topic.record, topic.roundRobin++);
-    const byPartition = new Map<number, number[]>();
-    messages.forEach((m, i) => {
-      const p = routeMessage(topic.record, m, rr);
-      const list = byPartition.get(p);
-      if (list) list.push(i);
-      else byPartition.set(p, [i]);
-    });
-    const items: ProduceItem[] = new Array(messages.length);
-    const window = topic.record.config.dedupWindowMs;
-    if (topic.record.config.retention.untilAcked) this.checkCapacity(topic, messages, byPartition);
-    await Promise.all(
-      [...byPartition].map(async ([number, indexes]) => {
-        const log = topic.partitions.get(number)!;
-        const batch = indexes.map((i) => messages[i]!);
-        let outcomes: AppendOutcome[];
-        try {
-          outcomes = await this.committer.submit(batch.length, (scope) => log.append(scope, batch, window));
-        } catch (error) {
-          const e = error instanceof MqError ? error : new MqError('INTERNAL', (error as Error).message, undefined, 'unknown');
-          if (!(error instanceof MqError)) this.logger.error({err: error, topic: topicName, partition: number}, 'append failed');
-          outcomes = batch.map(() => ({error: e}));
-        }
-        outcomes.forEach((o, k) => {
-          items[indexes[k]!] = 'error' in o ? {partition: number, error: o.error} : {partition: number, offset: o.offset, duplicate: o.duplicate, term: log.term, leader: this.nodeId};
-        });
-        this.checkRetentionNeed(topic, log);
-      }),
-    );
+    const items = await produce(this, topicName, messages, opts);
+    if (this.clustered) await forwardToLeaders(this, topicName, messages, items, {acks: opts.acks ?? 'all', hops: 0, forward: true, ...opts.route});
     return items;
   }
 
   /** Appends to an internal topic's partition (group state, receipts): durable when the promise resolves. */
   async appendInternal(topicName: string, partition: number, messages: NewMessage[]): Promise<number[]> {
     const log = this.partitionLog(topicName, partition);
-    const outcomes = await this.committer.submit(messages.length, (scope) => log.append(scope, messages, 0));
+    await log.awaitLeader(this.electionWaitMs());
+    const outcomes = await log.produce(messages);
     return outcomes.map((o) => {
       if ('error' in o) throw o.error;
       return o.offset;
     });
   }
 
-  /** An until_acked topic holds unprocessed work: at its limit it refuses producers rather than dropping any. */
-  private checkCapacity(topic: Topic, messages: readonly ProduceMessage[], byPartition: Map<number, number[]>): void {
-    const {maxMessages, maxBytes} = topic.record.config.retention;
-    for (const [number, indexes] of byPartition) {
-      const log = topic.partitions.get(number)!;
-      const bytes = indexes.reduce((n, i) => n + messages[i]!.value.length, 0);
-      if ((maxMessages !== null && log.highWatermark - log.logStart + indexes.length > maxMessages) || (maxBytes !== null && log.bytes + bytes > maxBytes)) {
-        this.scheduleRetention();
-        throw new MqError('TOPIC_FULL', `partition ${number} of ${topic.record.name} holds its limit of unprocessed messages; nothing was written`, {
-          partition: number,
-          messages: log.highWatermark - log.logStart,
-          max_messages: maxMessages,
-          max_bytes: maxBytes,
-        });
-      }
-    }
+  /** How long a request waits for a partition that has no leader yet (one is being elected). */
+  electionWaitMs(): number {
+    return 4 * this.config.raftElectionTicks * this.config.raftTickMs;
   }
 
   // ---- fetch --------------------------------------------------------------------------------------------------
@@ -280,14 +374,7 @@ export class Broker {
     this.checkOffset(log, req.offset);
     const messages = log.read(req.offset, {maxMessages: req.maxMessages, maxBytes: req.maxBytes});
     const last = messages[messages.length - 1];
-    return {
-      topic: topicName,
-      partition,
-      messages,
-      nextOffset: last ? last.offset + 1 : req.offset,
-      highWatermark: log.highWatermark,
-      logStart: log.logStart,
-    };
+    return {topic: topicName, partition, messages, nextOffset: last ? last.offset + 1 : req.offset, highWatermark: log.highWatermark, logStart: log.logStart};
   }
 
   private checkOffset(log: PartitionLog, offset: number): void {
@@ -299,52 +386,8 @@ export class Broker {
     }
   }
 
-  // ---- retention ----------------------------------------------------------------------------------------------
-
-  private checkRetentionNeed(topic: Topic, log: PartitionLog): void {
-    const r = topic.record.config.retention;
-    if ((r.maxMessages !== null && log.highWatermark - log.logStart > r.maxMessages) || (r.maxBytes !== null && log.bytes > r.maxBytes)) {
-      this.scheduleRetention();
-    }
-  }
-
-  private scheduleRetention(): void {
-    if (this.retentionSoon) return;
-    this.retentionSoon = true;
-    setImmediate(() => {
-      this.retentionSoon = false;
-      this.runRetention();
-    });
-  }
-
-  /** until_acked: everything below every queue group's floor is done; with no queue group nothing is. */
-  private ackedFloor(groups: string[], log: PartitionLog): number {
-    if (groups.length === 0) return log.logStart;
-    return Math.min(...groups.map((g) => this.queues.service.view(g, log).floor));
-  }
-
-  /** One bounded pass over every partition; schedules another right away if a partition still has more to delete. */
   runRetention(): void {
-    if (this.closing) return;
-    const now = this.clock.now();
-    let more = false;
-    try {
-      for (const topic of this.topics.list()) {
-        const {retention, dedupWindowMs} = topic.record.config;
-        const queueGroups = retention.untilAcked ? this.queues.groupsOn(topic.record.name) : [];
-        for (const log of topic.partitions.values()) {
-          const ackedBelow = retention.untilAcked ? this.ackedFloor(queueGroups, log) : undefined;
-          if (log.enforceRetention(retention, now, dedupWindowMs, RETENTION_CHUNK, ackedBelow) === RETENTION_CHUNK) more = true;
-          if (dedupWindowMs > 0) log.dedup.expire(now - dedupWindowMs);
-          const st = this.store.partitionState(log.pid);
-          if (st && st.lastIndex - st.firstIndex > 2 * ENTRIES_KEEP) this.store.compactEntries(log.pid, st.lastIndex - ENTRIES_KEEP);
-        }
-      }
-      this.store.expireSpill(now - Math.max(this.config.dedupWindowMs, ...this.topics.list().map((t) => t.record.config.dedupWindowMs)));
-    } catch (error) {
-      this.logger.error({err: error}, 'retention pass failed');
-    }
-    if (more) this.scheduleRetention();
+    this.retention.run();
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------------------
@@ -357,18 +400,21 @@ export class Broker {
   beginShutdown(): void {
     if (this.closing) return;
     this.closing = true;
-    clearInterval(this.retentionTimer);
+    this.retention.stop();
     this.groups.stop();
     this.queues.stop();
     for (const t of this.topics.list()) for (const log of t.partitions.values()) log.waiters.wake();
   }
 
-  /** Graceful stop: refuse new work, let queued commits finish, close the database. */
+  /** Graceful stop: refuse new work, let queued work finish, stop Raft, close the database. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.beginShutdown();
     this.closed = true;
+    this.cluster.stop();
+    await this.peerHttp.close();
     await this.committer.drain();
+    await this.host.stop();
     this.loopDelay.stop();
     this.store.close();
   }

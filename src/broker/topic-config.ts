@@ -26,7 +26,8 @@ export interface TopicRecord {
   name: string;
   config: TopicConfig;
   createdAt: number;
-  partitions: Array<{number: number; pid: number}>;
+  /** `replicas`: the brokers holding the partition, the preferred leader first. */
+  partitions: Array<{number: number; pid: number; replicas: number[]}>;
   base: number[];
   nextPartitionNumber: number;
 }

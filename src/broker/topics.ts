@@ -1,15 +1,18 @@
+import type {MetadataGroup} from '../cluster/metadata/metadata-group.js';
+import type {MetadataChange} from '../cluster/metadata/metadata-state.js';
+import type {ApplyScope} from '../cluster/raft-group.js';
+import type {RaftHost} from '../cluster/raft-host.js';
+import {StoreRaftStorage} from '../cluster/store-raft-storage.js';
 import {MqError} from '../errors.js';
 import type {Limits} from '../config/limits.js';
 import type {LogStore} from '../storage/index.js';
-import {PartitionLog} from './partition.js';
+import type {Clock} from '../util/clock.js';
+import {PartitionLog, type PartitionHooks} from './partition.js';
 import {applyTopicPatch, resolveTopicConfig, validateTopicName, type TopicPatch, type TopicRecord, type TopicSpec} from './topic-config.js';
-
-const TOPIC_KEY = 'topic/';
-const NEXT_PID_KEY = 'seq/pid';
 
 export interface Topic {
   record: TopicRecord;
-  /** By partition number. */
+  /** The partitions this broker holds a replica of, by partition number. */
   partitions: Map<number, PartitionLog>;
   roundRobin: number;
 }
@@ -17,41 +20,100 @@ export interface Topic {
 export interface RegistryOptions {
   limits: Limits;
   dedupWindowMs: number;
-  brokers: number;
-  now: () => number;
+  nodeId: number;
+  clock: Clock;
 }
 
 /**
- * Topics and their partitions on this broker, persisted in the store's metadata. Single-node today: each change is
- * one local transaction. (With Raft, the same records travel through the metadata group.)
+ * Topics as the metadata group says they are, and the partition replicas this broker holds. Changes go through the
+ * metadata leader (create/update/delete propose a command and resolve once it is applied here); every broker opens
+ * the replicas placed on it as the command applies, and a new partition's preferred leader campaigns right away.
  */
 export class TopicRegistry {
   private readonly topics = new Map<string, Topic>();
-  /** Every partition on this broker by its storage id (work-queue lease ids carry it). */
+  /** Every partition replica on this broker by its id (work-queue lease ids carry it). */
   readonly byPid = new Map<number, PartitionLog>();
+  /** What other services do when partitions commit, change leader or restore: shared by every partition. */
+  readonly hooks: PartitionHooks = {};
+  /** Topic changes applied here (after their transaction): services that cache per-topic state listen. */
+  onTopicChanged: ((name: string, record: TopicRecord | undefined) => void) | undefined;
 
   constructor(
     private readonly store: LogStore,
+    private readonly host: RaftHost,
+    readonly metadata: MetadataGroup,
     private readonly opts: RegistryOptions,
   ) {}
 
+  /** Opens the replicas the stored metadata places here (at start-up). */
   load(): void {
-    for (const [, json] of this.store.listMeta(TOPIC_KEY)) {
-      const record = JSON.parse(json) as TopicRecord;
-      this.topics.set(record.name, this.materialize(record));
-    }
+    for (const record of this.metadata.state.topics.values()) this.topics.set(record.name, this.materialize(record, false));
   }
 
-  private materialize(record: TopicRecord): Topic {
-    const partitions = new Map<number, PartitionLog>();
-    for (const {number, pid} of record.partitions) {
-      const state = this.store.partitionState(pid);
-      if (!state) throw new Error(`topic ${record.name}: partition ${number} (pid ${pid}) is missing from storage`);
-      const log = new PartitionLog(this.store, record.name, number, pid, state, this.opts.limits.dedupEntriesPerPartitionMax);
-      log.rebuildDedup(this.opts.now(), record.config.dedupWindowMs);
-      partitions.set(number, log);
-      this.byPid.set(pid, log);
+  /** A committed metadata change: open new replicas here now, close removed ones once the transaction is done. */
+  changed(change: MetadataChange, scope: ApplyScope): void {
+    if (change.kind !== 'topic') return;
+    const {name, before, after} = change;
+    const topic = this.topics.get(name);
+    if (!after) {
+      if (topic) {
+        this.topics.delete(name);
+        scope.after(() => this.close(topic));
+      }
+    } else if (!topic) {
+      this.topics.set(name, this.materialize(after, true));
+    } else {
+      for (const p of after.partitions) {
+        if (!topic.partitions.has(p.number) && p.replicas.includes(this.opts.nodeId)) topic.partitions.set(p.number, this.open(after, p, true));
+      }
+      const dedupChanged = before && before.config.dedupWindowMs !== after.config.dedupWindowMs;
+      topic.record = after;
+      if (dedupChanged) for (const log of topic.partitions.values()) log.rebuildDedup(this.opts.clock.now(), after.config.dedupWindowMs);
     }
+    scope.after(() => this.onTopicChanged?.(name, after));
+  }
+
+  private close(topic: Topic): void {
+    for (const log of topic.partitions.values()) {
+      this.host.removeGroup(log.pid);
+      this.byPid.delete(log.pid);
+    }
+    this.store.transaction(() => {
+      for (const log of topic.partitions.values()) this.store.dropPartition(log.pid);
+    });
+    for (const log of topic.partitions.values()) log.waiters.wake();
+  }
+
+  /** One partition replica: its Raft group over the partition's replicas (bootstrapped on first use), its log. */
+  private open(record: TopicRecord, p: TopicRecord['partitions'][number], fresh: boolean): PartitionLog {
+    StoreRaftStorage.bootstrap(this.store, p.pid, {voters: p.replicas, learners: []});
+    const state = this.store.partitionState(p.pid);
+    if (!state) throw new Error(`topic ${record.name}: partition ${p.number} (pid ${p.pid}) is missing from storage`);
+    const log = new PartitionLog(this.store, record.name, p.number, p.pid, state, this.opts.limits.dedupEntriesPerPartitionMax, this.opts.clock);
+    log.hooks = this.hooks;
+    log.rebuildDedup(this.opts.clock.now(), record.config.dedupWindowMs);
+    log.group = this.host.addGroup(p.pid, log);
+    log.group.preferredLeader = p.replicas[0];
+    // the preferred leader of a new partition (or the only voter, always) need not wait out an election timeout
+    const only = p.replicas.length === 1 && p.replicas[0] === this.opts.nodeId;
+    if (only) log.group.node.campaign();
+    else if (fresh && p.replicas[0] === this.opts.nodeId) {
+      // the other replicas open the group when they apply the same metadata entry, a moment later: a vote request
+      // that reached them first would be dropped, and the partition would wait out a whole election timeout
+      setTimeout(() => {
+        if (log.group.leader === 0 && this.host.groups.get(p.pid) === log.group) {
+          log.group.node.campaign();
+          this.host.schedule();
+        }
+      }, 2 * this.host.timings.tickMs).unref();
+    }
+    this.byPid.set(p.pid, log);
+    return log;
+  }
+
+  private materialize(record: TopicRecord, fresh: boolean): Topic {
+    const partitions = new Map<number, PartitionLog>();
+    for (const p of record.partitions) if (p.replicas.includes(this.opts.nodeId)) partitions.set(p.number, this.open(record, p, fresh));
     return {record, partitions, roundRobin: 0};
   }
 
@@ -73,81 +135,31 @@ export class TopicRegistry {
     return this.topics.size;
   }
 
-  private allocatePids(n: number): number[] {
-    const next = Number(this.store.getMeta(NEXT_PID_KEY) ?? '1');
-    this.store.putMeta(NEXT_PID_KEY, String(next + n));
-    return Array.from({length: n}, (_, i) => next + i);
-  }
-
-  private save(record: TopicRecord): void {
-    this.store.putMeta(TOPIC_KEY + record.name, JSON.stringify(record));
-  }
-
-  create(spec: TopicSpec, opts: {allowInternal?: boolean} = {}): Topic {
+  /** Creates a topic through the metadata leader (NOT_LEADER on any other broker); resolves once applied here. */
+  async create(spec: TopicSpec, opts: {allowInternal?: boolean} = {}): Promise<Topic> {
     const name = validateTopicName(spec.name, opts);
     if (this.topics.has(name)) throw new MqError('TOPIC_EXISTS', `topic ${name} already exists`, {topic: name});
-    if (this.topics.size >= this.opts.limits.topicsMax) throw new MqError('INVALID_CONFIG', `this broker holds its maximum of ${this.opts.limits.topicsMax} topics`);
-    const config = resolveTopicConfig(spec, this.opts, this.opts.limits);
-    const record = this.store.transaction(() => {
-      const pids = this.allocatePids(config.partitions);
-      const rec: TopicRecord = {
-        name,
-        config,
-        createdAt: this.opts.now(),
-        partitions: pids.map((pid, number) => ({number, pid})),
-        base: pids.map((_, number) => number),
-        nextPartitionNumber: config.partitions,
-      };
-      for (const pid of pids) this.store.createPartition(pid);
-      this.save(rec);
-      return rec;
+    const brokers = this.metadata.state.brokers.size;
+    const config = resolveTopicConfig(spec, {dedupWindowMs: this.opts.dedupWindowMs, brokers}, this.opts.limits);
+    await this.metadata.propose({
+      op: 'topic.create',
+      name,
+      config,
+      createdAt: this.opts.clock.now(),
+      topicsMax: this.opts.limits.topicsMax,
+      defaultReplication: spec.replicationFactor === undefined,
     });
-    const topic = this.materialize(record);
-    this.topics.set(name, topic);
-    return topic;
+    return this.mustGet(name);
   }
 
-  update(name: string, patch: TopicPatch): Topic {
-    const topic = this.mustGet(name);
-    const old = topic.record;
-    const config = applyTopicPatch(old.config, patch, this.opts.limits);
-    const grow = config.partitions - old.config.partitions;
-    const record = this.store.transaction(() => {
-      const pids = this.allocatePids(grow);
-      const added = pids.map((pid, i) => ({number: old.nextPartitionNumber + i, pid}));
-      for (const pid of pids) this.store.createPartition(pid);
-      const rec: TopicRecord = {
-        ...old,
-        config,
-        partitions: [...old.partitions, ...added],
-        base: [...old.base, ...added.map((p) => p.number)],
-        nextPartitionNumber: old.nextPartitionNumber + grow,
-      };
-      this.save(rec);
-      return rec;
-    });
-    for (const p of record.partitions.slice(old.partitions.length)) {
-      const log = new PartitionLog(this.store, name, p.number, p.pid, this.store.partitionState(p.pid)!, this.opts.limits.dedupEntriesPerPartitionMax);
-      topic.partitions.set(p.number, log);
-      this.byPid.set(p.pid, log);
-    }
-    if (config.dedupWindowMs !== old.config.dedupWindowMs) {
-      for (const log of topic.partitions.values()) log.rebuildDedup(this.opts.now(), config.dedupWindowMs);
-    }
-    topic.record = record;
-    return topic;
+  async update(name: string, patch: TopicPatch): Promise<Topic> {
+    const config = applyTopicPatch(this.mustGet(name).record.config, patch, this.opts.limits);
+    await this.metadata.propose({op: 'topic.update', name, config});
+    return this.mustGet(name);
   }
 
-  delete(name: string): void {
-    const topic = this.mustGet(name);
-    this.store.transaction(() => {
-      for (const {pid} of topic.record.partitions) this.store.dropPartition(pid);
-      this.store.deleteMeta(TOPIC_KEY + name);
-    });
-    this.topics.delete(name);
-    for (const log of topic.partitions.values()) {
-      this.byPid.delete(log.pid);
-      log.waiters.wake();
-    }
+  async delete(name: string): Promise<void> {
+    this.mustGet(name);
+    await this.metadata.propose({op: 'topic.delete', name});
   }
 }

@@ -21,6 +21,11 @@ export interface BrokerStartFlags {
   'unsafe-no-fsync'?: boolean;
   synchronous?: string;
   config?: string;
+  'peer-listen'?: string;
+  'peer-advertise'?: string;
+  bootstrap?: string;
+  'cluster-secret-file'?: string;
+  'unsafe-ack-leader-only'?: boolean;
 }
 
 /** Flags > MQ_* environment > config file > defaults, through the one broker config schema. */
@@ -43,6 +48,11 @@ export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
       unsafeNoFsync: flags['unsafe-no-fsync'],
       synchronous: flags.synchronous,
       corsOrigins: flags['cors-origin'],
+      peerListen: flags['peer-listen'],
+      peerAdvertise: flags['peer-advertise'],
+      bootstrap: flags.bootstrap,
+      clusterSecretFile: flags['cluster-secret-file'],
+      unsafeAckLeaderOnly: flags['unsafe-ack-leader-only'],
     },
   });
 }
@@ -51,7 +61,8 @@ export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
 export async function runForeground(config: BrokerConfig): Promise<void> {
   const proc = await runBrokerProcess(config);
   const where = config.inMemory ? 'in memory' : `data in ${path.resolve(config.dataDir)}`;
-  process.stderr.write(`mq broker ${VERSION} listening on ${proc.url} (${where}, pid ${process.pid})\n`);
+  const peers = proc.peerUrl ? `, peers on ${proc.peerUrl}` : '';
+  process.stderr.write(`mq broker ${VERSION} node ${config.nodeId} listening on ${proc.url}${peers} (${where}, pid ${process.pid})\n`);
   await proc.stopped;
 }
 

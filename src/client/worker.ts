@@ -12,7 +12,8 @@ export interface JobContext {
 /** Remembers which message ids were processed, for handlers that must not run twice (the seed's processed_ids). */
 export interface ProcessedIds {
   has(id: string): boolean | Promise<boolean>;
-  add(id: string): void | Promise<void>;
+  /** A Set's add() fits: what it returns is ignored (a promise is awaited). */
+  add(id: string): unknown;
 }
 
 export interface WorkerOptions extends ClientOptions {

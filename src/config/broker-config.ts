@@ -8,7 +8,9 @@ export const BROKER_DEFAULTS = {
   dataDir: './mq-data',
   inMemory: false,
   listen: '127.0.0.1:7070',
+  peerListen: '127.0.0.1:7071',
   nodeId: 1,
+  unsafeAckLeaderOnly: false,
   logLevel: 'info' as const,
   autoCreateTopics: true,
   unsafeNoFsync: false,
@@ -17,12 +19,18 @@ export const BROKER_DEFAULTS = {
   groupCommitMessagesMax: 100_000,
   shutdownTimeoutMs: 10_000,
   sqliteCacheBytes: 64 * 1024 * 1024,
+  raftTickMs: 100,
+  raftElectionTicks: 10,
+  raftHeartbeatTicks: 5,
   groupsPartitions: 4,
   groupsCompactAfter: 10_000,
   groupSessionTimeoutMs: 10_000,
   groupHeartbeatIntervalMs: 3_000,
   streamHeartbeatMs: 15_000,
   corsOrigins: '',
+  logFileBytesMax: 100 * 1024 * 1024,
+  logFilesKeep: 5,
+  statusRateWindowMs: 5_000,
   ...DEFAULT_LIMITS,
 };
 
@@ -39,6 +47,16 @@ export const brokerConfigSchema = z.strictObject({
   inMemory: z.boolean(),
   listen: hostPort,
   advertise: z.url().optional(),
+  /** Peer (Raft) listener; opened only when the broker is part of a cluster. */
+  peerListen: hostPort,
+  /** host:port others dial for this broker's peer listener, when it differs from peerListen. */
+  peerAdvertise: hostPort.optional(),
+  /** Founding members, `id@host:port,...` (this broker among them): forms a new cluster. */
+  bootstrap: z.string().optional(),
+  /** The cluster's shared secret (created if missing); kept in the data directory after the first start. */
+  clusterSecretFile: z.string().optional(),
+  /** UNSAFE, for tests that prove loss is detected: acknowledge once the leader has written, without a majority. */
+  unsafeAckLeaderOnly: z.boolean(),
   nodeId: posInt,
   readyFile: z.string().optional(),
   pidFile: z.string().optional(),
@@ -53,6 +71,10 @@ export const brokerConfigSchema = z.strictObject({
   groupCommitMessagesMax: posInt,
   shutdownTimeoutMs: posInt,
   sqliteCacheBytes: posInt,
+  /** Raft timing: one tick, the election timeout (random in [ticks, 2 * ticks) ticks) and the heartbeat interval. */
+  raftTickMs: posInt,
+  raftElectionTicks: posInt.min(2),
+  raftHeartbeatTicks: posInt,
   groupsPartitions: posInt.max(256),
   groupsCompactAfter: posInt,
   groupSessionTimeoutMs: posInt,
@@ -60,6 +82,12 @@ export const brokerConfigSchema = z.strictObject({
   streamHeartbeatMs: posInt,
   /** Comma-separated origins allowed to read streams cross-origin ("*" for any); empty: same-origin only. */
   corsOrigins: z.string(),
+  /** --log-file is renamed to <file>.1 once it passes this size (0: never). */
+  logFileBytesMax: nonNegInt,
+  /** Rotated log files kept (<file>.1 .. <file>.N). */
+  logFilesKeep: posInt.max(100),
+  /** /status rates (messages, bytes, CPU) are measured over this much recent time. */
+  statusRateWindowMs: z.number().int().min(1000).max(600_000),
   ...limitFields,
 });
 
@@ -122,6 +150,9 @@ export function resolveBrokerConfig(sources: ConfigSources = {}): BrokerConfig {
     throw new MqError('INVALID_CONFIG', `invalid setting ${where} (${envName(String(issue.path[0] ?? ''))}): ${issue.message}`, {
       issues: result.error.issues.map((i) => ({path: i.path.join('.'), message: i.message})),
     });
+  }
+  if (result.data.raftHeartbeatTicks >= result.data.raftElectionTicks) {
+    throw new MqError('INVALID_CONFIG', `invalid setting raftHeartbeatTicks (MQ_RAFT_HEARTBEAT_TICKS): must be less than raftElectionTicks (${result.data.raftElectionTicks})`);
   }
   return Object.freeze(result.data);
 }

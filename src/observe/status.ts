@@ -1,7 +1,12 @@
+import os from 'node:os';
 import type {Broker} from '../broker/broker.js';
+import type {RaftStatus} from '../cluster/raft/index.js';
 import {FORMAT_VERSION, VERSION} from '../version.js';
+import {observerFor, sumRates} from './observer.js';
+import {groupsStatus} from './status-groups.js';
+import {STATUS_SCHEMA_VERSION, type PartitionStatus, type StatusModel, type TopicStatus} from './status-model.js';
 
-export const STATUS_SCHEMA_VERSION = 1;
+export {STATUS_SCHEMA_VERSION, type StatusModel} from './status-model.js';
 
 export interface StatusExtras {
   url: string;
@@ -9,28 +14,33 @@ export interface StatusExtras {
   inflightRequests: number;
 }
 
-/** The /status model (docs/api.md): what `mq status` and `mq top` render. snake_case, versioned. */
-export function buildStatus(broker: Broker, extras: StatusExtras) {
-  const now = broker.clock.now();
-  const mem = process.memoryUsage();
-  const cpu = process.cpuUsage();
-  const loop = broker.loopDelay.snapshot();
-  const store = broker.store.stats();
-  const commit = broker.commitStats();
-  const topics = broker.topics.list().map((t) => {
-    const parts = [...t.partitions.values()].map((log) => {
+/**
+ * The replicas that hold everything committed, as the leader sees them (a replica more than a heartbeat's worth
+ * behind is still in sync while it keeps up). A follower does not know: it reports the replicas unchanged.
+ */
+function inSync(st: RaftStatus, replicas: number[]): number[] {
+  if (st.role !== 'leader' || !st.progress) return st.leader ? replicas : [];
+  return replicas.filter((id) => id === st.id || (st.progress!.get(id)?.match ?? 0) >= st.commit);
+}
+
+function topicsStatus(broker: Broker): TopicStatus[] {
+  const observer = observerFor(broker);
+  return broker.topics.list().map((t) => {
+    const parts: PartitionStatus[] = [...t.partitions.values()].map((log) => {
       const v = broker.partitionView(log);
+      const st = log.group.node.status();
+      const replicas = t.record.partitions.find((p) => p.number === log.number)?.replicas ?? [broker.nodeId];
       return {
         partition: v.partition,
-        role: 'leader',
-        leader: v.leader,
-        term: v.term,
-        replicas: [broker.nodeId],
-        in_sync: [broker.nodeId],
+        role: st.role === 'leader' ? 'leader' : 'follower',
+        leader: st.leader || null,
+        term: st.term,
+        replicas,
+        in_sync: inSync(st, replicas),
+        commit_index: st.commit,
+        last_applied: st.applied,
         log_start_offset: v.logStart,
         high_watermark: v.highWatermark,
-        commit_index: v.lastIndex,
-        last_applied: v.lastIndex,
         messages: v.messages,
         bytes: v.bytes,
         messages_in: log.counters.messagesIn,
@@ -42,30 +52,79 @@ export function buildStatus(broker: Broker, extras: StatusExtras) {
         dedup_entries: log.dedup.size,
         dedup_evictions: log.dedup.evictions,
         waiting_fetches: log.waiters.size,
+        rates: observer.partitionRates(log),
       };
     });
     return {
       name: t.record.name,
+      internal: t.record.name.startsWith('__'),
       partitions: parts,
       messages: parts.reduce((n, p) => n + p.messages, 0),
       bytes: parts.reduce((n, p) => n + p.bytes, 0),
       retention: t.record.config.retention,
+      rates: sumRates(parts.map((p) => p.rates)),
     };
   });
+}
+
+/**
+ * The /status model (status-model.ts, docs/api.md): what `mq status`, `mq top` and /ui render. A single node
+ * reports itself as the whole cluster; the shape already holds several brokers and partitions led elsewhere.
+ */
+export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
+  const observer = observerFor(broker);
+  const now = broker.clock.now();
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const loop = broker.loopDelay.snapshot();
+  const store = broker.store.stats();
+  const commit = broker.commitStats();
+  const topics = topicsStatus(broker);
+  const all = topics.flatMap((t) => t.partitions);
+  const leaderless = all.filter((p) => p.leader === null).length;
+  // only a partition's leader knows who is in sync
+  const underReplicated = all.filter((p) => p.role === 'leader' && p.in_sync.length < p.replicas.length).length;
+  const unreachable = broker.cluster.brokers().filter((b) => b.status === 'unreachable').length;
+  const state = broker.isClosing ? 'stopping' : 'serving';
+  const sum = (f: (p: PartitionStatus) => number): number => all.reduce((n, p) => n + f(p), 0);
   return {
     schema: STATUS_SCHEMA_VERSION,
     time: now,
     node: {
       id: broker.nodeId,
+      role: 'broker',
       version: VERSION,
       format_version: FORMAT_VERSION,
       url: extras.url,
+      addresses: {client: extras.url, peer: broker.cluster.peerUrl},
+      hostname: os.hostname(),
       started_at: broker.startedAt,
       uptime_ms: now - broker.startedAt,
-      state: broker.isClosing ? 'stopping' : 'serving',
+      state,
     },
-    cluster: {mode: 'single', brokers: [{id: broker.nodeId, url: extras.url, status: 'active'}], metadata_leader: broker.nodeId},
+    cluster: {
+      mode: broker.clustered ? 'raft' : 'single',
+      status: leaderless > 0 ? 'unavailable' : underReplicated > 0 || state !== 'serving' || unreachable > 0 ? 'degraded' : 'healthy',
+      version: VERSION,
+      metadata_leader: broker.metadata.leader || null,
+      brokers: broker.cluster.brokers().map((b) => ({
+        id: b.id,
+        url: b.url ?? '',
+        status: b.status === 'self' ? (state === 'serving' ? 'active' : 'stopping') : b.status === 'connected' ? 'active' : 'unreachable',
+        role: !broker.clustered ? 'single' : b.id === broker.metadata.leader ? 'leader' : 'follower',
+        version: b.version ?? VERSION,
+        last_seen_ms_ago: b.lastSeenMsAgo,
+      })),
+      partitions: {total: all.length, leaderless, under_replicated: underReplicated},
+    },
     topics,
+    totals: {
+      ...sumRates(topics.map((t) => t.rates)),
+      messages_in: sum((p) => p.messages_in),
+      bytes_in: sum((p) => p.bytes_in),
+      messages_out: sum((p) => p.messages_out),
+      bytes_out: sum((p) => p.bytes_out),
+    },
     storage: {
       kind: broker.store.kind,
       journal_mode: store.journalMode,
@@ -75,12 +134,9 @@ export function buildStatus(broker: Broker, extras: StatusExtras) {
       db_bytes: store.dbBytes,
       group_commit: {flushes: commit.flushes, ops: commit.ops, max_ops_per_flush: commit.maxOpsPerFlush, pending: broker.pendingCommits},
     },
-    connections: {open: extras.connections, inflight_requests: extras.inflightRequests},
+    connections: {open: extras.connections, inflight_requests: extras.inflightRequests, status_streams: observer.statusStreams.size},
     streams: {open: broker.streams.open, events: broker.streams.events, queued_bytes_max: broker.streams.queuedBytesMax},
-    groups: broker.groups.admin.list().map((d) => {
-      const rt = broker.groups.coordinator.runtimes.get(d.name);
-      return {name: d.name, mode: d.mode, topics: d.topics, generation: rt?.generation ?? 0, members: rt?.members.size ?? 0, lag: broker.groups.admin.lag(d.name).reduce((n, l) => n + l.lag, 0)};
-    }),
+    groups: groupsStatus(broker),
     process: {
       pid: process.pid,
       rss_bytes: mem.rss,
@@ -88,13 +144,12 @@ export function buildStatus(broker: Broker, extras: StatusExtras) {
       heap_total_bytes: mem.heapTotal,
       cpu_user_us: cpu.user,
       cpu_system_us: cpu.system,
+      cpu_percent: observer.cpuPercent(),
       event_loop_delay_p50_ms: round(loop.p50Ms),
       event_loop_delay_p99_ms: round(loop.p99Ms),
       event_loop_delay_max_ms: round(loop.maxMs),
     },
   };
 }
-
-export type StatusModel = ReturnType<typeof buildStatus>;
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;

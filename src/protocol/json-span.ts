@@ -114,3 +114,19 @@ export function spansInArrayMember(b: Uint8Array, arrayField: string, field: str
     i = skipWs(b, i + 1);
   }
 }
+
+/** Spans of the elements of the array that is the value of member `arrayField` of the top-level object. */
+export function elementsOfArrayMember(b: Uint8Array, arrayField: string): Span[] {
+  const arr = memberSpan(b, skipWs(b, 0), arrayField).span;
+  const out: Span[] = [];
+  if (!arr) return out;
+  let i = skipWs(b, arr.start + 1);
+  if (b[i] === RBRACKET) return out;
+  for (;;) {
+    const end = skipValue(b, i);
+    out.push({start: i, end});
+    i = skipWs(b, end);
+    if (b[i] !== COMMA) return out;
+    i = skipWs(b, i + 1);
+  }
+}

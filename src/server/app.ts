@@ -7,13 +7,18 @@ import {healthRoutes} from './routes/health.js';
 import {queueRoutes} from './routes/queue.js';
 import {receiptRoutes} from './routes/receipts.js';
 import {streamRoutes} from './routes/stream.js';
+import {clusterRouting} from './cluster-routing.js';
+import {clusterRoutes} from './routes/cluster.js';
 import {corsHeaders} from './cors.js';
 import {messageRoutes} from './routes/messages.js';
+import {observeRoutes} from './routes/observe.js';
 import {topicRoutes} from './routes/topics.js';
 
 /** Routes by path pattern, so that a known path with the wrong method answers 405 with Allow, not 404. */
 const KNOWN: Array<[RegExp, string]> = [
   [/^\/(health|ready|status)$/, 'GET'],
+  [/^\/v1\/cluster$/, 'GET'],
+  [/^\/v1\/debug\/replica\/[^/]+\/[^/]+$/, 'GET'],
   [/^\/v1\/topics$/, 'GET, POST'],
   [/^\/v1\/topics\/[^/]+$/, 'GET, PATCH, DELETE'],
   [/^\/v1\/topics\/[^/]+\/messages$/, 'POST'],
@@ -84,12 +89,15 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
     return reply.code(e.status).type('application/json; charset=utf-8').send(JSON.stringify(e.toBody()));
   });
 
+  clusterRouting(app, broker);
   healthRoutes(app, broker, opts.extras);
+  clusterRoutes(app, broker);
   topicRoutes(app, broker);
   messageRoutes(app, broker);
   groupRoutes(app, broker);
   streamRoutes(app, broker);
   queueRoutes(app, broker);
   receiptRoutes(app, broker);
+  observeRoutes(app, broker, opts.extras);
   return app;
 }

@@ -9,6 +9,8 @@ import {startServer} from './http-server.js';
 
 export interface BrokerProcess {
   url: string;
+  /** The peer listener's URL, in a cluster. */
+  peerUrl: string | null;
   pidFile: string | undefined;
   /** Resolves when the broker has stopped (after a signal or stop()). */
   stopped: Promise<void>;
@@ -27,7 +29,7 @@ function writeAtomic(file: string, text: string): void {
  * files, and stop gracefully on SIGTERM/SIGINT (a second signal exits at once).
  */
 export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProcess> {
-  const logger = createLogger({level: config.logLevel, file: config.logFile});
+  const logger = createLogger({level: config.logLevel, file: config.logFile, fileBytesMax: config.logFileBytesMax, filesKeep: config.logFilesKeep});
   const unlock = config.inMemory ? () => {} : lockDataDir(config.dataDir);
   let broker: Broker;
   try {
@@ -41,9 +43,17 @@ export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProc
     unlock();
     throw error;
   });
+  let peerUrl: string | null;
+  try {
+    peerUrl = await broker.startNetwork(server.url);
+  } catch (error) {
+    await server.close();
+    unlock();
+    throw error;
+  }
   const pidFile = config.pidFile ?? (config.inMemory ? undefined : path.join(config.dataDir, 'broker.pid'));
   if (pidFile) writeAtomic(pidFile, `${process.pid}\n`);
-  if (config.readyFile) writeAtomic(config.readyFile, JSON.stringify({node_id: config.nodeId, url: server.url, peer_url: null, pid: process.pid}) + '\n');
+  if (config.readyFile) writeAtomic(config.readyFile, JSON.stringify({node_id: config.nodeId, url: server.url, peer_url: peerUrl, pid: process.pid}) + '\n');
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -78,6 +88,6 @@ export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProc
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   });
-  logger.info({url: server.url, dataDir: config.inMemory ? null : path.resolve(config.dataDir), version: VERSION, nodeId: config.nodeId}, 'broker ready');
-  return {url: server.url, pidFile, stopped, stop};
+  logger.info({url: server.url, peerUrl, dataDir: config.inMemory ? null : path.resolve(config.dataDir), version: VERSION, nodeId: config.nodeId}, 'broker ready');
+  return {url: server.url, peerUrl, pidFile, stopped, stop};
 }

@@ -11,6 +11,7 @@ import {
   type PartitionState,
   type QueueCandidate,
   type QueueRow,
+  type RaftSnapshotRecord,
   type ReadLimits,
   type StoreStats,
   type StoredMessage,
@@ -41,6 +42,7 @@ export class MemoryStore implements LogStore {
   readonly kind = 'memory' as const;
   private readonly parts = new Map<number, Part>();
   private readonly hard = new Map<number, HardState>();
+  private readonly snaps = new Map<number, RaftSnapshotRecord>();
   private readonly meta = new Map<string, string>();
   private readonly undo: Array<() => void> = [];
   private readonly syncOnCommit: boolean;
@@ -118,7 +120,7 @@ export class MemoryStore implements LogStore {
   createPartition(pid: number): void {
     if (this.parts.has(pid)) return;
     const part: Part = {
-      state: {pid, nextOffset: 0, logStart: 0, bytes: 0, firstIndex: 1, lastIndex: 0, lastTerm: 0, lastTimestamp: 0},
+      state: {pid, nextOffset: 0, logStart: 0, bytes: 0, firstIndex: 1, lastIndex: 0, lastTerm: 0, lastTimestamp: 0, applied: 0, highWatermark: 0},
       msgs: [],
       entries: [],
       spill: new Map(),
@@ -134,14 +136,17 @@ export class MemoryStore implements LogStore {
   dropPartition(pid: number): void {
     const part = this.parts.get(pid);
     const hs = this.hard.get(pid);
+    const snap = this.snaps.get(pid);
     this.mutate(
       () => {
         this.parts.delete(pid);
         this.hard.delete(pid);
+        this.snaps.delete(pid);
       },
       () => {
         if (part) this.parts.set(pid, part);
         if (hs) this.hard.set(pid, hs);
+        if (snap) this.snaps.set(pid, snap);
       },
     );
   }
@@ -167,6 +172,9 @@ export class MemoryStore implements LogStore {
       const p = this.must(pid);
       const st = p.state;
       const first = st.nextOffset;
+      if (input.firstOffset !== undefined && input.firstOffset !== first) {
+        throw new Error(`partition ${pid}: batch at offset ${input.firstOffset} does not follow ${first}`);
+      }
       const added: StoredMessage[] = input.messages.map((m, i) => ({
         ...m,
         offset: first + i,
@@ -180,9 +188,13 @@ export class MemoryStore implements LogStore {
         () => (p.msgs.length -= added.length),
       );
       const count = added.length;
+      const bytes = added.reduce((n, m) => n + m.value.length, 0);
+      if (input.restoring) {
+        this.setState(p, {...st, nextOffset: first + count, bytes: st.bytes + bytes, lastTimestamp: input.timestamp});
+        return first;
+      }
       const crc = entryCrc(EntryKind.Messages, input.term, first, count, null);
       this.pushEntry(p, {index: input.index, term: input.term, kind: EntryKind.Messages, firstOffset: first, count, data: null, crc});
-      const bytes = added.reduce((n, m) => n + m.value.length, 0);
       this.setState(p, {...st, nextOffset: first + count, bytes: st.bytes + bytes, lastIndex: input.index, lastTerm: input.term, lastTimestamp: input.timestamp});
       return first;
     });
@@ -244,6 +256,15 @@ export class MemoryStore implements LogStore {
       );
       this.setState(p, {...st, firstIndex: upTo});
     });
+  }
+
+  compactionPoint(pid: number, offset: number, maxIndex: number): {index: number; firstOffset: number; endOffset: number} | undefined {
+    const p = this.must(pid);
+    for (let i = p.entries.length - 1; i >= 0; i--) {
+      const e = p.entries[i]!;
+      if (e.kind === EntryKind.Messages && e.count > 0 && e.index <= maxIndex && e.firstOffset < offset) return {index: e.index, firstOffset: e.firstOffset, endOffset: e.firstOffset + e.count};
+    }
+    return undefined;
   }
 
   readEntries(pid: number, fromIndex: number, maxEntries: number): LogEntry[] {
@@ -427,6 +448,11 @@ export class MemoryStore implements LogStore {
     );
   }
 
+  listQueueGroups(pid: number): string[] {
+    const p = this.parts.get(pid);
+    return p ? [...new Set([...p.queueFloors.keys(), ...p.queueRows.keys()])] : [];
+  }
+
   scanQueueCandidates(pid: number, from: number, end: number, limit: number): QueueCandidate[] {
     const p = this.must(pid);
     const out: QueueCandidate[] = [];
@@ -441,6 +467,46 @@ export class MemoryStore implements LogStore {
     return this.scanQueueCandidates(pid, from, end, Number.MAX_SAFE_INTEGER)
       .filter((c) => c.priority === priority)
       .slice(0, limit);
+  }
+
+  setApplied(pid: number, index: number, highWatermark: number): void {
+    const p = this.must(pid);
+    this.setState(p, {...p.state, applied: index, highWatermark});
+  }
+
+  getRaftSnapshot(gid: number): RaftSnapshotRecord | undefined {
+    const s = this.snaps.get(gid);
+    return s && {...s};
+  }
+
+  setRaftSnapshot(gid: number, snap: RaftSnapshotRecord, reset?: {nextOffset: number; lastTimestamp: number}): void {
+    this.transaction(() => {
+      const prev = this.snaps.get(gid);
+      this.mutate(
+        () => this.snaps.set(gid, {...snap}),
+        () => (prev ? this.snaps.set(gid, prev) : this.snaps.delete(gid)),
+      );
+      const p = this.parts.get(gid);
+      if (!p) return;
+      const st = p.state;
+      if (reset) {
+        const msgs = p.msgs;
+        const entries = p.entries;
+        this.mutate(
+          () => {
+            p.msgs = [];
+            p.entries = [];
+          },
+          () => {
+            p.msgs = msgs;
+            p.entries = entries;
+          },
+        );
+        this.setState(p, {...st, nextOffset: reset.nextOffset, logStart: reset.nextOffset, bytes: 0, firstIndex: snap.index + 1, lastIndex: snap.index, lastTerm: snap.term, lastTimestamp: reset.lastTimestamp, applied: snap.index, highWatermark: reset.nextOffset});
+      } else if (st.lastIndex < snap.index) {
+        this.setState(p, {...st, firstIndex: snap.index + 1, lastIndex: snap.index, lastTerm: snap.term});
+      }
+    });
   }
 
   getHardState(gid: number): HardState | undefined {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {MqError} from '../errors.js';
 import {MemoryStore, type MemoryStoreOptions} from './memory-store.js';
 import {sqliteNativeBinding} from './native.js';
+import {migrate} from './migrate.js';
 import {FORMAT_VERSION, SCHEMA} from './sql.js';
 import {SqliteStore} from './sqlite-store.js';
 import type {LogStore} from './types.js';
@@ -42,8 +43,12 @@ export async function openSqliteStore(opts: OpenStoreOptions): Promise<SqliteSto
     if (version > FORMAT_VERSION) {
       throw new MqError('INVALID_CONFIG', `${file} has data format ${version}; this mq understands up to ${FORMAT_VERSION}. Upgrade mq.`);
     }
+    const fresh = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'partitions'").get() as {n: number}).n === 0;
     db.exec(SCHEMA);
-    if (version < FORMAT_VERSION) db.pragma(`user_version = ${FORMAT_VERSION}`);
+    if (version < FORMAT_VERSION) {
+      if (fresh || version === 0) db.pragma(`user_version = ${FORMAT_VERSION}`);
+      else migrate(db, version, FORMAT_VERSION);
+    }
     const mode = String(db.pragma('journal_mode', {simple: true})).toLowerCase();
     if (mode !== 'wal') throw new MqError('INVALID_CONFIG', `could not enable WAL on ${file} (journal_mode=${mode})`);
   } catch (error) {

@@ -1,13 +1,14 @@
 /** Every SQL statement mq runs, by name, in one place. Partition tables are `m<pid>` (one table per partition). */
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS partitions (
   pid INTEGER PRIMARY KEY,
   next_off INTEGER NOT NULL, log_start INTEGER NOT NULL, bytes INTEGER NOT NULL,
-  first_idx INTEGER NOT NULL, last_idx INTEGER NOT NULL, last_term INTEGER NOT NULL, last_ts INTEGER NOT NULL
+  first_idx INTEGER NOT NULL, last_idx INTEGER NOT NULL, last_term INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+  applied INTEGER NOT NULL DEFAULT 0, hw INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS entries (
   pid INTEGER NOT NULL, idx INTEGER NOT NULL, term INTEGER NOT NULL, kind INTEGER NOT NULL,
@@ -15,6 +16,7 @@ CREATE TABLE IF NOT EXISTS entries (
   PRIMARY KEY (pid, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS hard_state (gid INTEGER PRIMARY KEY, term INTEGER NOT NULL, vote INTEGER NOT NULL, commit_idx INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS raft_snapshot (gid INTEGER PRIMARY KEY, idx INTEGER NOT NULL, term INTEGER NOT NULL, conf TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS queue_floor (pid INTEGER NOT NULL, grp TEXT NOT NULL, floor INTEGER NOT NULL, PRIMARY KEY (pid, grp)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS queue_state (
   pid INTEGER NOT NULL, grp TEXT NOT NULL, off INTEGER NOT NULL, st INTEGER NOT NULL, deliveries INTEGER NOT NULL,
@@ -60,8 +62,9 @@ export const partitionSql = (pid: number) => ({
 });
 
 export const STATEMENTS = {
-  partitionGet: 'SELECT pid, next_off, log_start, bytes, first_idx, last_idx, last_term, last_ts FROM partitions WHERE pid = ?',
-  partitionList: 'SELECT pid, next_off, log_start, bytes, first_idx, last_idx, last_term, last_ts FROM partitions ORDER BY pid',
+  partitionGet: 'SELECT pid, next_off, log_start, bytes, first_idx, last_idx, last_term, last_ts, applied, hw FROM partitions WHERE pid = ?',
+  partitionList: 'SELECT pid, next_off, log_start, bytes, first_idx, last_idx, last_term, last_ts, applied, hw FROM partitions ORDER BY pid',
+  partitionApplied: 'UPDATE partitions SET applied = ?, hw = ? WHERE pid = ?',
   partitionInsert: 'INSERT INTO partitions (pid, next_off, log_start, bytes, first_idx, last_idx, last_term, last_ts) VALUES (?, 0, 0, 0, 1, 0, 0, 0)',
   partitionUpdate:
     'UPDATE partitions SET next_off = ?, log_start = ?, bytes = ?, first_idx = ?, last_idx = ?, last_term = ?, last_ts = ? WHERE pid = ?',
@@ -72,9 +75,14 @@ export const STATEMENTS = {
   entryDeleteFrom: 'DELETE FROM entries WHERE pid = ? AND idx >= ?',
   entryDeleteBefore: 'DELETE FROM entries WHERE pid = ? AND idx < ?',
   entryDeleteAll: 'DELETE FROM entries WHERE pid = ?',
+  entryCompactionPoint: 'SELECT idx, first_off, first_off + count AS end_off FROM entries WHERE pid = ? AND kind = 1 AND count > 0 AND idx <= ? AND first_off < ? ORDER BY idx DESC LIMIT 1',
+  queueGroups: 'SELECT grp FROM queue_floor WHERE pid = ? UNION SELECT DISTINCT grp FROM queue_state WHERE pid = ?',
   hardStateGet: 'SELECT term, vote, commit_idx FROM hard_state WHERE gid = ?',
   hardStatePut: 'INSERT OR REPLACE INTO hard_state (gid, term, vote, commit_idx) VALUES (?, ?, ?, ?)',
   hardStateDelete: 'DELETE FROM hard_state WHERE gid = ?',
+  snapshotGet: 'SELECT idx, term, conf, data FROM raft_snapshot WHERE gid = ?',
+  snapshotPut: 'INSERT OR REPLACE INTO raft_snapshot (gid, idx, term, conf, data) VALUES (?, ?, ?, ?, ?)',
+  snapshotDelete: 'DELETE FROM raft_snapshot WHERE gid = ?',
   spillPut: 'INSERT OR REPLACE INTO dedup_spill (pid, id, off, ts, fp) VALUES (?, ?, ?, ?, ?)',
   spillGet: 'SELECT id, off, ts, fp FROM dedup_spill WHERE pid = ? AND id = ?',
   spillList: 'SELECT id, off, ts, fp FROM dedup_spill WHERE pid = ? AND ts >= ?',

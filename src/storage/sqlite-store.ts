@@ -15,6 +15,7 @@ import {
   type QueueCandidate,
   type QueueRow,
   type QueueStatus,
+  type RaftSnapshotRecord,
   type ReadLimits,
   type StoreStats,
   type StoredMessage,
@@ -23,7 +24,7 @@ import {
 
 type Db = BetterSqlite3.Database;
 type Stmt = BetterSqlite3.Statement;
-type PartitionRow = [number, number, number, number, number, number, number, number];
+type PartitionRow = [number, number, number, number, number, number, number, number, number, number];
 type MessageRow = [number, number, string | null, string | null, string | null, number, string | null, number, Buffer, number, number];
 type QueueDbRow = [number, number, number, string | null, number, string | null];
 
@@ -48,7 +49,7 @@ function toCandidate(r: [number, number, number]): QueueCandidate {
 }
 
 function toState(r: PartitionRow): PartitionState {
-  return {pid: r[0], nextOffset: r[1], logStart: r[2], bytes: r[3], firstIndex: r[4], lastIndex: r[5], lastTerm: r[6], lastTimestamp: r[7]};
+  return {pid: r[0], nextOffset: r[1], logStart: r[2], bytes: r[3], firstIndex: r[4], lastIndex: r[5], lastTerm: r[6], lastTimestamp: r[7], applied: r[8], highWatermark: r[9]};
 }
 
 function toEntry(r: [number, number, number, number, number, Buffer | null, number]): LogEntry {
@@ -126,6 +127,7 @@ export class SqliteStore implements LogStore {
       this.s.entryDeleteAll.run(pid);
       this.s.spillDeletePartition.run(pid);
       this.s.hardStateDelete.run(pid);
+      this.s.snapshotDelete.run(pid);
       this.s.queueDropPartitionRows.run(pid);
       this.s.queueDropPartitionFloors.run(pid);
     });
@@ -155,6 +157,9 @@ export class SqliteStore implements LogStore {
       const st = this.mustState(pid);
       const p = this.stmts(pid);
       const first = st.nextOffset;
+      if (input.firstOffset !== undefined && input.firstOffset !== first) {
+        throw new Error(`partition ${pid}: batch at offset ${input.firstOffset} does not follow ${first}`);
+      }
       const ts = input.timestamp;
       let off = first;
       let bytes = 0;
@@ -164,6 +169,10 @@ export class SqliteStore implements LogStore {
         bytes += m.value.length;
       }
       const count = input.messages.length;
+      if (input.restoring) {
+        this.saveState({...st, nextOffset: off, bytes: st.bytes + bytes, lastTimestamp: ts});
+        return first;
+      }
       this.s.entryInsert.run(pid, input.index, input.term, EntryKind.Messages, first, count, null, entryCrc(EntryKind.Messages, input.term, first, count, null));
       this.saveState({...st, nextOffset: off, bytes: st.bytes + bytes, lastIndex: input.index, lastTerm: input.term, lastTimestamp: ts});
       return first;
@@ -209,6 +218,11 @@ export class SqliteStore implements LogStore {
       this.s.entryDeleteBefore.run(pid, upTo);
       this.saveState({...st, firstIndex: upTo});
     });
+  }
+
+  compactionPoint(pid: number, offset: number, maxIndex: number): {index: number; firstOffset: number; endOffset: number} | undefined {
+    const r = this.s.entryCompactionPoint.get(pid, maxIndex, offset) as {idx: number; first_off: number; end_off: number} | undefined;
+    return r && {index: r.idx, firstOffset: r.first_off, endOffset: r.end_off};
   }
 
   readEntries(pid: number, fromIndex: number, maxEntries: number): LogEntry[] {
@@ -352,6 +366,10 @@ export class SqliteStore implements LogStore {
     });
   }
 
+  listQueueGroups(pid: number): string[] {
+    return (this.s.queueGroups.all(pid, pid) as Array<{grp: string}>).map((r) => r.grp);
+  }
+
   scanQueueCandidates(pid: number, from: number, end: number, limit: number): QueueCandidate[] {
     return (this.stmts(pid).candidates.all(from, end, limit) as Array<[number, number, number]>).map(toCandidate);
   }
@@ -367,6 +385,31 @@ export class SqliteStore implements LogStore {
 
   setHardState(gid: number, state: HardState): void {
     this.s.hardStatePut.run(gid, state.term, state.vote, state.commit);
+  }
+
+  setApplied(pid: number, index: number, highWatermark: number): void {
+    this.s.partitionApplied.run(index, highWatermark, pid);
+  }
+
+  getRaftSnapshot(gid: number): RaftSnapshotRecord | undefined {
+    const r = this.s.snapshotGet.get(gid) as {idx: number; term: number; conf: string; data: Buffer} | undefined;
+    return r && {index: r.idx, term: r.term, conf: r.conf, data: r.data};
+  }
+
+  setRaftSnapshot(gid: number, snap: RaftSnapshotRecord, reset?: {nextOffset: number; lastTimestamp: number}): void {
+    this.transaction(() => {
+      this.s.snapshotPut.run(gid, snap.index, snap.term, snap.conf, snap.data);
+      const st = this.partitionState(gid);
+      if (!st) return;
+      if (reset) {
+        this.stmts(gid).deleteFrom.run(0);
+        this.s.entryDeleteAll.run(gid);
+        this.saveState({...st, nextOffset: reset.nextOffset, logStart: reset.nextOffset, bytes: 0, firstIndex: snap.index + 1, lastIndex: snap.index, lastTerm: snap.term, lastTimestamp: reset.lastTimestamp});
+        this.setApplied(gid, snap.index, reset.nextOffset);
+      } else if (st.lastIndex < snap.index) {
+        this.saveState({...st, firstIndex: snap.index + 1, lastIndex: snap.index, lastTerm: snap.term});
+      }
+    });
   }
 
   getMeta(key: string): string | undefined {

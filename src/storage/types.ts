@@ -11,6 +11,8 @@ export const EntryKind = {
   Config: 3,
   /** Work-queue state changes: leases, acks, nacks, progress, dead letters. */
   Queue: 4,
+  /** Cluster metadata commands (the metadata group's log). */
+  Metadata: 6,
 } as const;
 export type EntryKind = (typeof EntryKind)[keyof typeof EntryKind];
 
@@ -62,6 +64,9 @@ export interface PartitionState {
   lastTerm: number;
   /** Timestamp of the newest message; timestamps never decrease within a partition. */
   lastTimestamp: number;
+  /** The last Raft index applied to the state machine, and the high watermark it produced (committed offsets end). */
+  applied: number;
+  highWatermark: number;
 }
 
 export interface HardState {
@@ -75,6 +80,19 @@ export interface AppendMessagesInput {
   term: number;
   timestamp: number;
   messages: readonly NewMessage[];
+  /** When given (a replica persisting the leader's batch), it must equal the partition's next offset. */
+  firstOffset?: number;
+  /** Messages restored from a snapshot: written without an entry of their own (the snapshot stands for it). */
+  restoring?: boolean;
+}
+
+/** A Raft snapshot as stored: the configuration and the state machine's (small) state at `index`. */
+export interface RaftSnapshotRecord {
+  index: number;
+  term: number;
+  /** JSON of {voters, learners}. */
+  conf: string;
+  data: Buffer;
 }
 
 export interface ReadLimits {
@@ -140,6 +158,11 @@ export interface LogStore {
   truncateFrom(pid: number, fromIndex: number): void;
   /** Drops entries below `beforeIndex` (log compaction); messages stay. */
   compactEntries(pid: number, beforeIndex: number): void;
+  /**
+   * The last message-batch entry at or below `maxIndex` that holds a message below `offset`: where a partition's Raft
+   * log is cut when retention deletes up to `offset` (messages of that entry at or above `offset` go into the snapshot).
+   */
+  compactionPoint(pid: number, offset: number, maxIndex: number): {index: number; firstOffset: number; endOffset: number} | undefined;
   readEntries(pid: number, fromIndex: number, maxEntries: number): LogEntry[];
 
   /** Messages in [fromOffset, limits.endOffset), CRC-checked; always at least one if any is available, even past maxBytes. */
@@ -169,6 +192,7 @@ export interface LogStore {
   deleteQueueRowsBelow(pid: number, group: string, floor: number): void;
   listQueueRows(pid: number, group: string): QueueRow[];
   dropQueueGroup(pid: number, group: string): void;
+  listQueueGroups(pid: number): string[];
   /** Offsets, priorities and not-before times of messages in [from, end), in offset order. */
   scanQueueCandidates(pid: number, from: number, end: number, limit: number): QueueCandidate[];
   /** The same for one priority above 0 only (served by the partial priority index). */
@@ -176,6 +200,14 @@ export interface LogStore {
 
   getHardState(gid: number): HardState | undefined;
   setHardState(gid: number, state: HardState): void;
+  /** Records how far the state machine has applied (written in the same transaction as what the entries did). */
+  setApplied(pid: number, index: number, highWatermark: number): void;
+  getRaftSnapshot(gid: number): RaftSnapshotRecord | undefined;
+  /**
+   * Records a snapshot. With `reset` (a snapshot received from the leader) the partition's entries and messages
+   * are dropped and it restarts empty at `nextOffset`: what the snapshot covers was deleted by retention.
+   */
+  setRaftSnapshot(gid: number, snap: RaftSnapshotRecord, reset?: {nextOffset: number; lastTimestamp: number}): void;
 
   getMeta(key: string): string | undefined;
   putMeta(key: string, value: string): void;

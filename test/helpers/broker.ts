@@ -27,6 +27,7 @@ export async function startTestBroker(overrides: Partial<Record<keyof BrokerConf
   const config = resolveBrokerConfig({flags: {listen: '127.0.0.1:0', logLevel: 'silent', ...overrides, dataDir}, env: {}});
   const broker = await Broker.open({config, clock: opts.clock});
   const server = await startServer(broker, {listen: config.listen});
+  await broker.startNetwork(server.url);
   const client = new MqClient({url: server.url, timeoutMs: 10_000});
   return {
     url: server.url,

@@ -16,7 +16,8 @@ describe('broker - produce and fetch over HTTP', () => {
     const res = await fetch(`${b.url}/v1/topics/auto/messages`, {method: 'POST', headers: {'content-type': 'application/json'}, body: raw});
     expect(res.status).toBe(200);
     const ack = (await res.json()) as WireProduceOk;
-    expect(ack).toMatchObject({partition: 0, offset: 0, duplicate: false, term: 1, leader: 1});
+    expect(ack).toMatchObject({partition: 0, offset: 0, duplicate: false, leader: 1});
+    expect(ack.term).toBeGreaterThanOrEqual(1);
     const page = await fetch(`${b.url}/v1/topics/auto/partitions/0/messages?offset=0`);
     const text = await page.text();
     expect(text).toContain('"value":{"b": 1,  "a": [1, 2.50, "x"]}');

@@ -81,10 +81,13 @@ describe('broker - retention, de-duplication across retention and restarts, grou
     const b = await start();
     await b.client.createTopic({name: 'gc'});
     const before = b.broker.store.stats().commits;
+    const flushes = b.broker.commitStats().flushes;
     const acks = await Promise.all(Array.from({length: 64}, (_, i) => b.client.produceOne('gc', {value: i})));
     const commits = b.broker.store.stats().commits - before;
     expect(commits).toBeLessThan(64);
     expect(acks.map((a: WireProduceOk) => a.offset).sort((x, y) => x - y)).toEqual(Array.from({length: 64}, (_, i) => i));
-    expect(b.broker.commitStats().maxOpsPerFlush).toBeGreaterThan(1);
+    const stats = b.broker.commitStats();
+    expect(stats.maxOpsPerFlush).toBeGreaterThan(1);
+    expect(stats.flushes - flushes).toBeLessThan(64);
   });
 });

@@ -1,6 +1,7 @@
+import type {MessageBatch} from '../../cluster/codec.js';
 import {partitionForKey} from '../../protocol/murmur2.js';
 import {ValueType, type NewMessage} from '../../storage/index.js';
-import {applyRecord, decodeRecord, encodeRecord, recordGroup, snapshotRecord, type GroupRecord, type GroupState} from './records.js';
+import {applyRecord, decodeRecord, encodeRecord, isSnapshotStart, recordGroup, snapshotRecord, type GroupRecord, type GroupState} from './records.js';
 
 export const GROUPS_TOPIC = '__groups';
 
@@ -14,9 +15,10 @@ export interface InternalLog {
 
 /**
  * Durable consumer-group state: every change is a record in `__groups` (so replication carries it), applied to the
- * in-memory map only once committed. On start-up the map is rebuilt by replaying each partition. When a partition
- * has accumulated `compactAfter` records since its last snapshot, a snapshot of its groups is appended and everything
- * before it deleted, so the log stays small however many commits happen.
+ * in-memory map on every replica as it commits. On start-up the map is rebuilt by replaying each partition. When a
+ * partition has accumulated `compactAfter` records since its last snapshot, its leader appends a snapshot batch (a
+ * `snapshot` record, then one `state` record per group) and every replica deletes what precedes it when it applies
+ * the batch, so the log stays small however many commits happen.
  */
 export class GroupStore {
   readonly groups = new Map<string, GroupState>();
@@ -51,7 +53,18 @@ export class GroupStore {
     }
   }
 
-  /** Appends records of one group durably, then applies them. */
+  /** A committed batch of partition p, on every replica (the partition's commit hook). */
+  applyCommitted(p: number, batch: MessageBatch): void {
+    const records = batch.messages.map((m) => decodeRecord(m.value));
+    for (const r of records) applyRecord(this.groups, r);
+    this.sinceSnapshot[p]! += records.length;
+    if (records[0] && isSnapshotStart(records[0])) {
+      this.sinceSnapshot[p] = records.length;
+      this.log.truncateBefore(GROUPS_TOPIC, p, batch.firstOffset);
+    }
+  }
+
+  /** Appends records of one group; resolves once they are committed (and applied, by the hook above). */
   async append(records: GroupRecord[]): Promise<void> {
     const group = recordGroup(records[0]!);
     const p = this.partitionFor(group);
@@ -61,33 +74,26 @@ export class GroupStore {
     } finally {
       this.inflight[p]!--;
     }
-    for (const r of records) applyRecord(this.groups, r);
-    this.sinceSnapshot[p]! += records.length;
     if (this.sinceSnapshot[p]! >= this.compactAfter && this.inflight[p] === 0) await this.compact(p);
   }
 
   /**
-   * Writes a snapshot of partition p's groups and deletes what precedes it. Only when nothing else is in flight on
-   * p: a record committed before the snapshot but applied after it would otherwise be lost with the truncation.
+   * Appends a snapshot batch of partition p's groups. Only when nothing else is in flight on p: a record committed
+   * before the snapshot but applied after it would otherwise be deleted without being in it.
    */
   async compact(p: number): Promise<void> {
     const states = [...this.groups.values()].filter((g) => this.partitionFor(g.def.name) === p);
     this.sinceSnapshot[p] = 0;
-    if (states.length === 0) {
-      this.log.truncateBefore(GROUPS_TOPIC, p, this.log.bounds(GROUPS_TOPIC, p).highWatermark);
-      return;
-    }
+    const records: GroupRecord[] = [{t: 'snapshot', group: ''}, ...states.map((g) => snapshotRecord(g))];
     this.inflight[p]!++;
-    let offsets: number[];
     try {
-      offsets = await this.log.append(GROUPS_TOPIC, p, states.map((g) => message(g.def.name, snapshotRecord(g))));
+      await this.log.append(GROUPS_TOPIC, p, records.map((r) => message(recordGroup(r), r)));
     } finally {
       this.inflight[p]!--;
     }
-    this.log.truncateBefore(GROUPS_TOPIC, p, offsets[0]!);
   }
 }
 
 function message(group: string, r: GroupRecord): NewMessage {
-  return {id: null, key: group, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: encodeRecord(r), notBefore: 0};
+  return {id: null, key: group || null, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: encodeRecord(r), notBefore: 0};
 }

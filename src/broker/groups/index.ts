@@ -1,5 +1,6 @@
 import type {Broker} from '../broker.js';
 import type {PartitionLog} from '../partition.js';
+import {cutLog} from '../partition-retention.js';
 import type {TopicPartition} from './assignment.js';
 import {GroupAdmin} from './group-admin.js';
 import {GROUPS_TOPIC, GroupStore, type InternalLog} from './group-store.js';
@@ -37,21 +38,24 @@ export async function waitAny(logs: PartitionLog[], waitMs: number, signal: Abor
   }
 }
 
-/** Wires consumer groups into a broker: the internal topic, the durable store, the coordinator and its session sweeper. */
+/** Wires consumer groups into a broker: the durable store over the internal topic, the coordinator and its session sweeper. */
 export function createGroups(broker: Broker): Groups {
   const cfg = broker.config;
-  if (!broker.topics.get(GROUPS_TOPIC)) {
-    broker.topics.create({name: GROUPS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0, replicationFactor: 1}, {allowInternal: true});
-  }
   const log = (topic: string, p: number): PartitionLog => broker.partitionLog(topic, p);
   const internal: InternalLog = {
     append: (topic, p, messages) => broker.appendInternal(topic, p, messages),
     read: (topic, p, from, max) => log(topic, p).read(from, {maxMessages: max, maxBytes: 16 * 1024 * 1024}),
     bounds: (topic, p) => ({logStart: log(topic, p).logStart, highWatermark: log(topic, p).highWatermark}),
-    truncateBefore: (topic, p, offset) => log(topic, p).truncateBefore(offset),
+    truncateBefore: (topic, p, offset) => void cutLog(broker.store, log(topic, p), offset, broker.clock.now()),
   };
-  const store = new GroupStore(internal, broker.topics.mustGet(GROUPS_TOPIC).record.partitions.length, cfg.groupsCompactAfter);
-  store.load();
+  // the metadata leader creates __groups with groupsPartitions (which must be the same on every broker); a data
+  // directory that has it already keeps its count
+  const store = new GroupStore(internal, broker.topics.get(GROUPS_TOPIC)?.record.partitions.length ?? cfg.groupsPartitions, cfg.groupsCompactAfter);
+  // a new broker's __groups appears later (the metadata leader creates it); its records then arrive as they commit
+  if (broker.topics.get(GROUPS_TOPIC)) store.load();
+  broker.topics.hooks.committed = (log, batches) => {
+    if (log.topic === GROUPS_TOPIC) for (const b of batches) store.applyCommitted(log.number, b);
+  };
   const view: TopicView = {
     partitions: (topic) => {
       const t = broker.topics.get(topic);

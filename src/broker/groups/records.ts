@@ -35,7 +35,9 @@ export type GroupRecord =
   | {t: 'commit'; group: string; generation: number; member: string; offsets: OffsetTriple[]}
   | {t: 'reset'; group: string; offsets: OffsetTriple[]}
   | {t: 'delete'; group: string}
-  | {t: 'state'; def: GroupDefinition; offsets: OffsetTriple[]};
+  | {t: 'state'; def: GroupDefinition; offsets: OffsetTriple[]}
+  /** Starts a snapshot batch: everything before this record is covered by the `state` records after it. */
+  | {t: 'snapshot'; group: ''};
 
 export interface GroupState {
   def: GroupDefinition;
@@ -47,6 +49,10 @@ export const tpKey = (topic: string, partition: number): string => `${topic}/${p
 
 export function recordGroup(r: GroupRecord): string {
   return r.t === 'define' || r.t === 'state' ? r.def.name : r.group;
+}
+
+export function isSnapshotStart(r: GroupRecord): boolean {
+  return r.t === 'snapshot';
 }
 
 /**
@@ -80,6 +86,8 @@ export function applyRecord(groups: Map<string, GroupState>, r: GroupRecord): vo
     }
     case 'delete':
       groups.delete(r.group);
+      return;
+    case 'snapshot':
       return;
   }
 }

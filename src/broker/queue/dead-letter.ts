@@ -64,9 +64,8 @@ export class DeadLetterMover {
     }
   }
 
-  private ensureTopic(name: string, source: TopicRecord): void {
-    if (this.broker.topics.get(name)) return;
-    this.broker.topics.create({
+  private async ensureTopic(name: string, source: TopicRecord): Promise<void> {
+    await this.broker.ensureTopic({
       name,
       partitions: source.base.length,
       replicationFactor: source.config.replicationFactor,
@@ -82,7 +81,7 @@ export class DeadLetterMover {
     const m = p.log.read(p.offset, {maxMessages: 1, maxBytes: 1})[0];
     const message = m && m.offset === p.offset ? m : undefined;
     if (message) {
-      this.ensureTopic(target, source);
+      await this.ensureTopic(target, source);
       const headers: Record<string, string> = {
         ...(message.headers ? (JSON.parse(message.headers) as Record<string, string>) : {}),
         'mq-dlq-topic': p.log.topic,
@@ -107,7 +106,7 @@ export class DeadLetterMover {
       ]);
       if (r && 'error' in r) throw r.error;
     }
-    await this.broker.submit(1, (scope) => this.service.markDead(scope, p.group, p.log, p.offset, p.row, message), {urgent: true});
+    await this.service.markDead(p.group, p.log, p.offset, p.row, message);
   }
 }
 

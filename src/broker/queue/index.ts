@@ -2,8 +2,8 @@ import type {Broker} from '../broker.js';
 import type {GroupCoordinator} from '../groups/index.js';
 import {CallbackDispatcher} from './callbacks.js';
 import {DeadLetterMover} from './dead-letter.js';
-import {QueueService} from './queue-service.js';
-import {RECEIPTS_TOPIC, Receipts} from './receipts.js';
+import {QueueService, type QueueOp} from './queue-service.js';
+import {Receipts} from './receipts.js';
 
 export {QueueService, type Delivery, type ConfirmOutcome} from './queue-service.js';
 export {RECEIPTS_TOPIC, type Receipt} from './receipts.js';
@@ -21,14 +21,15 @@ export interface Queues {
 
 const SWEEP_MS = 200;
 
-/** Wires work queues into a broker: the receipts topic, the queue service, the dead-letter mover, the lease sweeper. */
-export function createQueues(broker: Broker, coordinator: GroupCoordinator, receiptsPartitions: number): Queues {
-  if (!broker.topics.get(RECEIPTS_TOPIC)) {
-    broker.topics.create({name: RECEIPTS_TOPIC, partitions: receiptsPartitions, dedupWindowMs: 0, replicationFactor: 1, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}}, {allowInternal: true});
-  }
+/** Wires work queues into a broker (the metadata leader creates the receipts topic): the queue service, the dead-letter mover, the lease sweeper. */
+export function createQueues(broker: Broker, coordinator: GroupCoordinator): Queues {
   const receipts = new Receipts(broker);
   const service = new QueueService(broker, receipts, (g) => coordinator.definition(g));
   const deadLetters = new DeadLetterMover(broker, service);
+  const hooks = broker.topics.hooks;
+  hooks.applyQueueOp = (log, op, scope) => service.applyOp(log, op as QueueOp, scope);
+  hooks.leadership = (log) => service.dropViews(log);
+  hooks.restored = (log) => service.dropViews(log);
   const callbacks = new CallbackDispatcher(broker, receipts);
   callbacks.start();
   broker.groups.admin.onQueueDeleted = (group, topics) => {

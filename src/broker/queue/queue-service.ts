@@ -1,35 +1,19 @@
+import {Payload, encodeJson} from '../../cluster/codec.js';
+import type {ApplyScope} from '../../cluster/raft-group.js';
 import {MqError} from '../../errors.js';
-import {EntryKind, QueueStatus, type QueueRow, type StoredMessage} from '../../storage/index.js';
+import {QueueStatus, type QueueRow, type StoredMessage} from '../../storage/index.js';
 import type {Broker} from '../broker.js';
-import type {CommitScope} from '../group-commit.js';
 import type {GroupDefinition, QueueSettings} from '../groups/records.js';
 import type {PartitionLog} from '../partition.js';
 import {Waiters} from '../waiters.js';
 import {leaseId, parseLeaseId} from './lease-id.js';
 import {ProcessedWaiters, type ProcessedState} from './processed.js';
 import {QueuePartition} from './queue-partition.js';
+import {decideConfirms} from './queue-confirms.js';
+import type {ConfirmContext, ConfirmOutcome, Delivery, LeaseInfo, QueueOp} from './queue-types.js';
 import type {Receipt, ReceiptState, Receipts} from './receipts.js';
 
-export interface Delivery extends StoredMessage {
-  topic: string;
-  partition: number;
-  leaseId: string;
-  deliveryCount: number;
-  /** Wall-clock ms at which the lease runs out unless extended. */
-  leaseExpiresAt: number;
-}
-
-export type ConfirmOutcome = {leaseId: string; status: 'acked' | 'extended' | 'requeued' | 'already_done'} | {leaseId: string; error: MqError};
-
-/** What a lease knows beyond its row: for receipts, and whether an in-progress receipt went out already. */
-interface LeaseInfo {
-  consumer: string | null;
-  id: string | null;
-  producer: string | null;
-  progressed: boolean;
-}
-
-const ERROR_TEXT_MAX = 1024;
+export type {ConfirmOutcome, Delivery, QueueOp} from './queue-types.js';
 
 /**
  * Work-queue groups: leases handed out highest priority first then lowest offset within a partition, round-robin
@@ -73,35 +57,91 @@ export class QueueService {
     return w;
   }
 
+  /** The committed queue floor of a group on a partition (for until_acked retention on any replica). */
+  floorOf(group: string, log: PartitionLog): number {
+    const v = this.views.get(group)?.get(log.pid);
+    return v ? v.floor : Math.max(this.broker.store.queueFloor(log.pid, group) ?? log.logStart, log.logStart);
+  }
+
+  /** Forgets a partition's views: they are rebuilt from the committed rows when this broker next leads it. */
+  dropViews(log: PartitionLog): void {
+    for (const byPid of this.views.values()) byPid.delete(log.pid);
+  }
+
+  /** Queue decisions need the partition's leader, caught up with everything committed before its term. */
+  private requireLeader(log: PartitionLog): void {
+    const st = log.group?.node.status();
+    if (!st || st.role !== 'leader' || st.applied < st.commit || log.group.storage.term(st.commit) !== st.term) {
+      throw new MqError('UNAVAILABLE', `${log.topic}/${log.number} has no settled leader here yet`, {leader: log.group?.leader ?? 0}, false);
+    }
+  }
+
+  /**
+   * The group's state on a partition. The leader keeps it in memory (it decides every change); on a follower it is
+   * read afresh from the committed rows each time, since changes arrive there only through the log.
+   */
   view(group: string, log: PartitionLog): QueuePartition {
+    if (!log.isLeader) return this.loadView(group, log);
     let byPid = this.views.get(group);
     if (!byPid) this.views.set(group, (byPid = new Map()));
     let v = byPid.get(log.pid);
     if (!v) {
-      const store = this.broker.store;
-      v = new QueuePartition({
-        bounds: () => ({logStart: log.logStart, highWatermark: log.highWatermark}),
-        candidates: (from, end, limit) => store.scanQueueCandidates(log.pid, from, end, limit),
-        priority: (p, from, end, limit) => store.scanPriority(log.pid, p, from, end, limit),
-        floor: () => store.queueFloor(log.pid, group),
-        rows: () => store.listQueueRows(log.pid, group),
-      });
-      v.reload(this.broker.clock.now(), this.broker.clock.monotonic(), this.settings(group).leaseMs);
+      v = this.loadView(group, log);
       byPid.set(log.pid, v);
     }
     return v;
   }
 
-  /** Writes changed rows (and a moved floor) plus one queue entry in the partition's log, inside the commit. */
-  private persist(scope: CommitScope, group: string, log: PartitionLog, v: QueuePartition, op: string, rows: QueueRow[], floorBefore: number): void {
+  private loadView(group: string, log: PartitionLog): QueuePartition {
     const store = this.broker.store;
-    store.putQueueRows(log.pid, group, rows.filter((r) => r.offset >= v.floor));
-    if (v.floor !== floorBefore) {
-      store.setQueueFloor(log.pid, group, v.floor);
-      store.deleteQueueRowsBelow(log.pid, group, v.floor);
+    const v = new QueuePartition({
+      bounds: () => ({logStart: log.logStart, highWatermark: log.highWatermark}),
+      candidates: (from, end, limit) => store.scanQueueCandidates(log.pid, from, end, limit),
+      priority: (p, from, end, limit) => store.scanPriority(log.pid, p, from, end, limit),
+      floor: () => store.queueFloor(log.pid, group),
+      rows: () => store.listQueueRows(log.pid, group),
+    });
+    v.reload(this.broker.clock.now(), this.broker.clock.monotonic(), this.settings(group).leaseMs);
+    return v;
+  }
+
+  /**
+   * Proposes the changed rows (and the floor) as one queue entry in the partition's log; every replica writes them
+   * when it is committed (applyOp). The in-memory view already holds the change; if the proposal fails the view is
+   * dropped and rebuilt from what was committed.
+   */
+  private propose(group: string, log: PartitionLog, op: string, rows: QueueRow[], floor: number): Promise<void> {
+    const data = encodeJson(Payload.Queue, {g: group, op, floor, rows} satisfies QueueOp);
+    let p: Promise<unknown>;
+    try {
+      p = log.proposeQueueOp(data);
+    } catch (e) {
+      this.views.get(group)?.delete(log.pid);
+      return Promise.reject(e);
     }
-    log.appendControl(scope, EntryKind.Queue, Buffer.from(JSON.stringify({g: group, op, floor: v.floor, rows})));
-    scope.onRollback(() => v.reload(this.broker.clock.now(), this.broker.clock.monotonic(), this.settings(group).leaseMs));
+    return p.then(
+      () => undefined,
+      (e: unknown) => {
+        this.views.get(group)?.delete(log.pid);
+        throw e;
+      },
+    );
+  }
+
+  /** A committed queue entry, on every replica: write its rows and floor; settle await=processed waiters. */
+  applyOp(log: PartitionLog, op: QueueOp, scope: ApplyScope): void {
+    const store = this.broker.store;
+    const current = store.queueFloor(log.pid, op.g) ?? 0;
+    const floor = Math.max(current, op.floor);
+    store.putQueueRows(log.pid, op.g, op.rows.filter((r) => r.offset >= floor));
+    if (floor !== current) {
+      store.setQueueFloor(log.pid, op.g, floor);
+      store.deleteQueueRowsBelow(log.pid, op.g, floor);
+    }
+    for (const r of op.rows) {
+      if (r.status === QueueStatus.Acked) scope.after(() => this.processed.settled(op.g, log.pid, r.offset, 'processed'));
+      else if (r.status === QueueStatus.Dead) scope.after(() => this.processed.settled(op.g, log.pid, r.offset, 'dead_lettered'));
+    }
   }
 
   // ---- leasing ------------------------------------------------------------------------------------------------
@@ -115,10 +155,18 @@ export class QueueService {
     for (;;) {
       this.sweep(group);
       let seen = '';
-      const out = await this.broker.submit(opts.maxMessages, (scope) => {
+      const {out, proposals} = await this.broker.submit(opts.maxMessages, () => {
         seen = this.version(group);
-        return this.leaseSome(scope, group, opts.consumer, opts.maxMessages, leaseMs);
+        return this.leaseSome(group, opts.consumer, opts.maxMessages, leaseMs);
       });
+      // a lease is handed out only once it is committed (replicated); a partition whose proposal failed gives none
+      const settled = await Promise.allSettled(proposals.map((p) => p.done));
+      const failed = new Set(proposals.filter((_, i) => settled[i]!.status === 'rejected').map((p) => p.pid));
+      if (failed.size > 0) {
+        const kept = out.filter((d) => !failed.has(this.broker.partitionLog(d.topic, d.partition).pid));
+        if (kept.length === 0) throw (settled.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+        return kept;
+      }
       const left = deadline - clock.monotonic();
       if (out.length > 0 || left <= 0 || opts.signal?.aborted || this.broker.isClosing) return out;
       // something arrived in the same group commit, after this fetch looked: look again rather than sleep through it
@@ -127,9 +175,16 @@ export class QueueService {
     }
   }
 
-  private leaseSome(scope: CommitScope, group: string, consumer: string | null, max: number, leaseMs: number): Delivery[] {
-    const logs = this.partitionsOf(group);
-    const now = scope.now;
+  private leaseSome(group: string, consumer: string | null, max: number, leaseMs: number): {out: Delivery[]; proposals: Array<{pid: number; done: Promise<void>}>} {
+    const logs = this.partitionsOf(group).filter((log) => {
+      try {
+        this.requireLeader(log);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const now = this.broker.clock.now();
     const mono = this.broker.clock.monotonic();
     const picked = new Map<PartitionLog, Array<{offset: number; priority: number; before: number}>>();
     let total = 0;
@@ -150,6 +205,7 @@ export class QueueService {
       }
     }
     const out: Delivery[] = [];
+    const proposals: Array<{pid: number; done: Promise<void>}> = [];
     for (const [log, cands] of picked) {
       const v = this.view(group, log);
       const rows: QueueRow[] = [];
@@ -169,9 +225,9 @@ export class QueueService {
         this.leaseInfo.set(id, {consumer, id: m.id, producer: m.producer, progressed: false});
         out.push({...m, topic: log.topic, partition: log.number, leaseId: id, deliveryCount: deliveries, leaseExpiresAt: now + leaseMs});
       }
-      this.persist(scope, group, log, v, 'lease', rows, v.floor);
+      if (rows.length > 0) proposals.push({pid: log.pid, done: this.propose(group, log, 'lease', rows, v.floor)});
     }
-    return out;
+    return {out, proposals};
   }
 
   /** Changes whenever new messages commit or messages come back to the queue. */
@@ -191,9 +247,10 @@ export class QueueService {
   private async waitForWork(group: string, waitMs: number, signal?: AbortSignal): Promise<void> {
     const logs = this.partitionsOf(group);
     let soonest = waitMs;
+    const led = logs.filter((l) => l.isLeader);
     const now = this.broker.clock.now();
     const mono = this.broker.clock.monotonic();
-    for (const log of logs) {
+    for (const log of led) {
       const [at, deadline] = this.view(group, log).nextDue();
       soonest = Math.min(soonest, Math.max(1, at - now), Math.max(1, deadline - mono));
     }
@@ -214,7 +271,8 @@ export class QueueService {
     const now = this.broker.clock.now();
     const mono = this.broker.clock.monotonic();
     let requeued = false;
-    for (const log of this.partitionsOf(group)) {
+    // only a partition's leader hands out and takes back leases
+    for (const log of this.partitionsOf(group).filter((l) => l.isLeader)) {
       const v = this.view(group, log);
       for (const {offset, row} of v.due(now, mono)) {
         this.leaseInfo.delete(row.leaseId ?? '');
@@ -243,7 +301,8 @@ export class QueueService {
   }
 
   /**
-   * Applies one kind of confirm to several leases, all in one urgent group commit. A lease that is not current fails
+   * Applies one kind of confirm to several leases: decided in an urgent slot of the next turn (confirms before new
+   * leases), proposed as one queue entry per partition, answered once committed. A lease that is not current fails
    * alone with LEASE_EXPIRED and changes nothing; acking a message that is already done is not an error.
    */
   async confirm(
@@ -253,88 +312,35 @@ export class QueueService {
     opts: {leaseMs?: number; delayMs?: number; error?: string} = {},
   ): Promise<ConfirmOutcome[]> {
     const settings = this.settings(group);
-    const outcomes = await this.broker.submit(leaseIds.length, (scope) => this.applyConfirms(scope, group, settings, kind, leaseIds, opts), {urgent: true});
+    const d = await this.broker.submit(leaseIds.length, () => decideConfirms(this.ctx, group, settings, kind, leaseIds, opts), {urgent: true});
+    const proposals = [...d.changes].map(([log, c]) => ({log, done: this.propose(group, log, kind, c.rows, c.floor)}));
+    const settled = await Promise.allSettled(proposals.map((p) => p.done));
+    proposals.forEach((p, i) => {
+      const r = settled[i]!;
+      if (r.status === 'fulfilled') return;
+      const e = r.reason instanceof MqError ? r.reason : new MqError('UNAVAILABLE', String(r.reason), undefined, 'unknown');
+      d.outcomes.forEach((o, k) => {
+        if (d.pids[k] === p.log.pid && !('error' in o)) d.outcomes[k] = {leaseId: o.leaseId, error: e};
+      });
+    });
+    const failedPids = new Set(proposals.filter((_, i) => settled[i]!.status === 'rejected').map((p) => p.log.pid));
+    const receipts = d.receipts.filter((r) => !failedPids.has(this.broker.partitionLog(r.topic, r.partition).pid));
+    if (receipts.length > 0) await this.receipts.append(receipts).catch((err: unknown) => this.broker.logger.warn({err}, 'could not write receipts'));
+    for (const x of d.dead) if (!failedPids.has(x.log.pid)) this.onDeadPending(group, x.log, x.offset, x.row);
     if (kind === 'nack') this.bump(group);
-    return outcomes;
+    return d.outcomes;
   }
 
-  private applyConfirms(
-    scope: CommitScope,
-    group: string,
-    settings: QueueSettings,
-    kind: 'ack' | 'progress' | 'nack',
-    leaseIds: readonly string[],
-    opts: {leaseMs?: number; delayMs?: number; error?: string},
-  ): ConfirmOutcome[] {
-    const now = scope.now;
-    const mono = this.broker.clock.monotonic();
-    const outcomes: ConfirmOutcome[] = [];
-    const changed = new Map<PartitionLog, {v: QueuePartition; rows: QueueRow[]; floor: number}>();
-    const receipts: Receipt[] = [];
-    const deadNow: Array<{log: PartitionLog; offset: number; row: QueueRow}> = [];
-    for (const id of leaseIds) {
-      const at = this.locate(group, id);
-      if (at instanceof MqError) {
-        outcomes.push({leaseId: id, error: at});
-        continue;
-      }
-      const {log, v, offset} = at;
-      const row = v.rows.get(offset);
-      if (!row && offset < v.floor) {
-        outcomes.push({leaseId: id, status: 'already_done'});
-        continue;
-      }
-      if (row && row.leaseId === id && (row.status === QueueStatus.Acked || row.status === QueueStatus.Dead)) {
-        outcomes.push({leaseId: id, status: 'already_done'});
-        continue;
-      }
-      const deadline = v.leaseDeadlines.get(offset);
-      if (!row || row.leaseId !== id || row.status !== QueueStatus.Leased || deadline === undefined || deadline <= mono) {
-        outcomes.push({leaseId: id, error: new MqError('LEASE_EXPIRED', `lease ${id} is not current (it ran out or the message was delivered again); nothing changed`, {lease_id: id})});
-        continue;
-      }
-      const ch = changed.get(log) ?? {v, rows: [], floor: v.floor};
-      changed.set(log, ch);
-      const info = this.leaseInfo.get(id);
-      if (kind === 'ack') {
-        const done: QueueRow = {...row, status: QueueStatus.Acked, until: now};
-        v.markDone(offset, done);
-        ch.rows.push(done);
-        this.leaseInfo.delete(id);
-        if (info?.producer) receipts.push(this.receipt(group, log, offset, info, 'processed', now, row.deliveries));
-        scope.onCommit(() => this.processed.settled(group, log.pid, offset, 'processed'));
-        outcomes.push({leaseId: id, status: 'acked'});
-      } else if (kind === 'progress') {
-        const leaseMs = opts.leaseMs ?? settings.leaseMs;
-        const extended: QueueRow = {...row, until: now + leaseMs};
-        v.extendLease(offset, extended, mono + leaseMs);
-        ch.rows.push(extended);
-        if (info?.producer && !info.progressed) {
-          info.progressed = true;
-          receipts.push(this.receipt(group, log, offset, info, 'in_progress', now, row.deliveries));
-        }
-        outcomes.push({leaseId: id, status: 'extended'});
-      } else {
-        const error = opts.error?.slice(0, ERROR_TEXT_MAX) ?? null;
-        this.leaseInfo.delete(id);
-        if (row.deliveries >= settings.maxDeliveries) {
-          v.leaseDeadlines.delete(offset);
-          v.deadPending.add(offset);
-          deadNow.push({log, offset, row: {...row, error: error ?? 'nacked'}});
-        } else {
-          const waiting: QueueRow = {...row, status: QueueStatus.Waiting, until: now + (opts.delayMs ?? 0), error};
-          v.markWaiting(offset, waiting, now);
-          ch.rows.push(waiting);
-        }
-        outcomes.push({leaseId: id, status: 'requeued'});
-      }
-    }
-    for (const [log, ch] of changed) if (ch.rows.length > 0) this.persist(scope, group, log, ch.v, kind, ch.rows, ch.floor);
-    if (receipts.length > 0) this.receipts.appendInScope(scope, receipts);
-    scope.onCommit(() => {
-      for (const d of deadNow) this.onDeadPending(group, d.log, d.offset, d.row);
-    });
-    return outcomes;
+  /** What decideConfirms needs from this service. */
+  private get ctx(): ConfirmContext {
+    return {
+      now: () => this.broker.clock.now(),
+      mono: () => this.broker.clock.monotonic(),
+      locate: (group, id) => this.locate(group, id),
+      requireLeader: (log) => this.requireLeader(log),
+      leaseInfo: this.leaseInfo,
+      receipt: (group, log, offset, info, state, now, deliveries, error) => this.receipt(group, log, offset, info, state, now, deliveries, error),
+    };
   }
 
   private receipt(group: string, log: PartitionLog, offset: number, info: LeaseInfo, state: ReceiptState, now: number, deliveries: number, error?: string): Receipt {
@@ -342,17 +348,16 @@ export class QueueService {
   }
 
   /** The last step of a dead letter, once its copy is in the dead-letter topic: the message is done for the group. */
-  markDead(scope: CommitScope, group: string, log: PartitionLog, offset: number, row: QueueRow, message: StoredMessage | undefined): void {
+  async markDead(group: string, log: PartitionLog, offset: number, row: QueueRow, message: StoredMessage | undefined): Promise<void> {
+    this.requireLeader(log);
     const v = this.view(group, log);
-    const floor = v.floor;
-    const dead: QueueRow = {...row, status: QueueStatus.Dead, until: scope.now};
+    const dead: QueueRow = {...row, status: QueueStatus.Dead, until: this.broker.clock.now()};
     v.markDone(offset, dead);
-    this.persist(scope, group, log, v, 'dead', [dead], floor);
+    await this.propose(group, log, 'dead', [dead], v.floor);
     if (message?.producer) {
       const info: LeaseInfo = {consumer: null, id: message.id, producer: message.producer, progressed: true};
-      this.receipts.appendInScope(scope, [this.receipt(group, log, offset, info, 'dead_lettered', scope.now, row.deliveries, row.error ?? undefined)]);
+      await this.receipts.append([this.receipt(group, log, offset, info, 'dead_lettered', this.broker.clock.now(), row.deliveries, row.error ?? undefined)]);
     }
-    scope.onCommit(() => this.processed.settled(group, log.pid, offset, 'dead_lettered'));
   }
 
   /** Where one group stands on one message: for await=processed. */

@@ -1,9 +1,9 @@
 import {MqError} from '../../errors.js';
 import {partitionForKey} from '../../protocol/murmur2.js';
-import {ValueType, type NewMessage} from '../../storage/index.js';
+import {ValueType} from '../../storage/index.js';
 import type {Broker} from '../broker.js';
-import type {CommitScope} from '../group-commit.js';
 import type {PartitionLog} from '../partition.js';
+import type {ProduceMessage} from '../router.js';
 
 export const RECEIPTS_TOPIC = '__receipts';
 
@@ -46,14 +46,14 @@ export class Receipts {
     return this.broker.partitionLog(RECEIPTS_TOPIC, partitionForKey(producer, this.partitions()));
   }
 
-  appendInScope(scope: CommitScope, receipts: readonly Receipt[]): void {
-    const byLog = new Map<PartitionLog, NewMessage[]>();
-    for (const r of receipts) {
-      const log = this.partitionFor(r.producer);
-      const m: NewMessage = {id: null, key: r.producer, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(JSON.stringify(r)), notBefore: 0};
-      byLog.set(log, [...(byLog.get(log) ?? []), m]);
-    }
-    for (const [log, msgs] of byLog) log.append(scope, msgs, 0);
+  /** Writes receipts (one entry per receipts partition); resolves once they are committed. */
+  async append(receipts: readonly Receipt[]): Promise<void> {
+    if (receipts.length === 0) return;
+    const n = this.partitions();
+    // keyed by producer: one producer's receipts share a partition (the key routes them); in a cluster the
+    // partition's leader may be another broker, and broker.produce forwards to it
+    const msgs = receipts.map((r): ProduceMessage => ({id: null, key: r.producer, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(JSON.stringify(r)), notBefore: 0, partition: partitionForKey(r.producer, n)}));
+    for (const item of await this.broker.produce(RECEIPTS_TOPIC, msgs)) if ('error' in item) throw item.error;
   }
 
   /** One producer's receipts from a cursor; long-polls up to waitMs when there are none yet. */

@@ -1,5 +1,5 @@
 import type {FastifyReply} from 'fastify';
-import type {Broker} from '../../broker/broker.js';
+import type {Broker, ProduceItem} from '../../broker/broker.js';
 import type {ProcessedState} from '../../broker/queue/processed.js';
 import {MqError} from '../../errors.js';
 import type {ParsedProduce} from '../../protocol/produce-body.js';
@@ -11,10 +11,18 @@ import {produceResult} from '../wire-format.js';
  * now has acked (or dead-lettered) each message, or the timeout passes (then the answer says which are pending).
  * Without a queue group there is nobody to process anything: 409 NO_QUEUE_GROUP, nothing written.
  */
-export async function produceAndAwait(broker: Broker, topic: string, parsed: ParsedProduce, timeoutMs: number, signal: AbortSignal, reply: FastifyReply): Promise<FastifyReply> {
+export async function produceAndAwait(
+  broker: Broker,
+  produce: (messages: ParsedProduce['messages']) => Promise<ProduceItem[]>,
+  topic: string,
+  parsed: ParsedProduce,
+  timeoutMs: number,
+  signal: AbortSignal,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const groups = broker.topics.get(topic) ? broker.queues.groupsOn(topic) : [];
   if (groups.length === 0) throw new MqError('NO_QUEUE_GROUP', `topic ${topic} has no queue group to process the messages; nothing was written`, {topic});
-  const items = await broker.produce(topic, parsed.messages);
+  const items = await produce(parsed.messages);
   const q = broker.queues.service;
   const results = await Promise.all(
     items.map(async (item) => {

@@ -169,7 +169,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
   app.post<{Params: {group: string}}>('/v1/groups/:group/fetch', async (req, reply) => {
     if (co.definition(req.params.group).mode === 'queue') {
       onlyParams(req.query as Record<string, unknown>, []);
-      return queueFetch(broker, req.params.group, jsonObjectBody(req), reply);
+      return queueFetch(broker, req.params.group, jsonObjectBody(req), req, reply);
     }
     const b = body(fetchSchema, req);
     const cfg = broker.config;

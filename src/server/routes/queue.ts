@@ -1,4 +1,4 @@
-import type {FastifyInstance, FastifyReply} from 'fastify';
+import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify';
 import {z} from 'zod';
 import type {Broker} from '../../broker/broker.js';
 import type {ConfirmOutcome, Delivery} from '../../broker/queue/index.js';
@@ -7,6 +7,7 @@ import {validateTopicName} from '../../broker/topic-config.js';
 import {MqError} from '../../errors.js';
 import {clientGone, jsonObjectBody, onlyParams, sendJson} from '../http-util.js';
 import {placedMessageJson} from '../wire-format.js';
+import {fanOutConfirm, fanOutFetch, localOnly, otherLeaders} from '../queue-fanout.js';
 import {parseBody} from './body.js';
 
 const leases = z.array(z.string().max(128)).min(1).max(10_000);
@@ -55,21 +56,26 @@ export function queueRoutes(app: FastifyInstance, broker: Broker): void {
     return parseBody(schema, jsonObjectBody(req as never));
   };
 
+  // in a cluster each lease's partition leader decides (queue-fanout.ts); a peer's call is for its own partitions
+  const confirm = (req: FastifyRequest, group: string, kind: 'ack' | 'progress' | 'nack', ids: string[], extra: Record<string, unknown>, opts: {leaseMs?: number; delayMs?: number; error?: string} = {}): Promise<ConfirmOutcome[]> =>
+    broker.clustered && !localOnly(req) ? fanOutConfirm(broker, req, group, kind, ids, extra, opts) : q.confirm(group, kind, ids, opts);
+
   app.post<{Params: {group: string}}>('/v1/groups/:group/ack', async (req, reply) => {
     const {ids, single} = idsOf(body(ackSchema, req));
-    return answer(reply, await q.confirm(req.params.group, 'ack', ids), single);
+    return answer(reply, await confirm(req, req.params.group, 'ack', ids, {}), single);
   });
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/progress', async (req, reply) => {
     const b = body(progressSchema, req);
     const {ids, single} = idsOf(b);
-    return answer(reply, await q.confirm(req.params.group, 'progress', ids, {leaseMs: b.lease_ms}), single);
+    return answer(reply, await confirm(req, req.params.group, 'progress', ids, b.lease_ms === undefined ? {} : {lease_ms: b.lease_ms}, {leaseMs: b.lease_ms}), single);
   });
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/nack', async (req, reply) => {
     const b = body(nackSchema, req);
     const {ids, single} = idsOf(b);
-    return answer(reply, await q.confirm(req.params.group, 'nack', ids, {delayMs: b.delay_ms, error: b.error}), single);
+    const extra = {...(b.delay_ms === undefined ? {} : {delay_ms: b.delay_ms}), ...(b.error === undefined ? {} : {error: b.error})};
+    return answer(reply, await confirm(req, req.params.group, 'nack', ids, extra, {delayMs: b.delay_ms, error: b.error}), single);
   });
 }
 
@@ -86,15 +92,21 @@ export function redriveRoute(app: FastifyInstance, broker: Broker): void {
 }
 
 /** The queue side of POST /v1/groups/{g}/fetch (the route dispatches by the group's mode). */
-export async function queueFetch(broker: Broker, group: string, raw: unknown, reply: FastifyReply): Promise<FastifyReply> {
+export async function queueFetch(broker: Broker, group: string, raw: unknown, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const b = parseBody(queueFetchSchema, raw);
   const cfg = broker.config;
-  const deliveries = await broker.queues.service.fetch(group, {
+  const args = {
+    group,
     consumer: b.consumer ?? null,
     maxMessages: Math.min(b.max_messages ?? 10, cfg.fetchMessagesMax),
     waitMs: Math.min(b.wait_ms ?? 0, cfg.waitMsMax),
     leaseMs: b.lease_ms,
     signal: clientGone(reply),
-  });
-  return sendJson(reply, 200, `{"messages":[${deliveries.map(deliveryJson).join(',')}]}`);
+  };
+  // in a cluster the group's partitions may be led by several brokers: lease from all of them
+  const items =
+    broker.clustered && !localOnly(req) && otherLeaders(broker, group).length > 0
+      ? await fanOutFetch(broker, req, args, deliveryJson)
+      : (await broker.queues.service.fetch(group, args)).map(deliveryJson);
+  return sendJson(reply, 200, `{"messages":[${items.join(',')}]}`);
 }

@@ -4,6 +4,7 @@ import type {Broker} from '../../broker/broker.js';
 import type {RetentionConfig} from '../../broker/topic-config.js';
 import {jsonObjectBody, onlyParams} from '../http-util.js';
 import {parseBody as parse} from './body.js';
+import {unknownTopicAtLeader} from '../route-to-leader.js';
 import {wireTopic, wireTopicDescription} from '../wire-format.js';
 
 const count = z.number().int();
@@ -40,7 +41,7 @@ export function topicRoutes(app: FastifyInstance, broker: Broker): void {
   app.post('/v1/topics', async (req, reply) => {
     onlyParams(req.query as Record<string, unknown>, []);
     const b = parse(createSchema, jsonObjectBody(req));
-    const record = broker.createTopic({
+    const record = await broker.createTopic({
       name: b.name,
       partitions: b.partitions,
       replicationFactor: b.replication_factor,
@@ -56,8 +57,10 @@ export function topicRoutes(app: FastifyInstance, broker: Broker): void {
     return {topics: broker.listTopics().map(wireTopic)};
   });
 
-  app.get<{Params: {topic: string}}>('/v1/topics/:topic', async (req) => {
+  app.get<{Params: {topic: string}}>('/v1/topics/:topic', async (req, reply) => {
     onlyParams(req.query as Record<string, unknown>, []);
+    const unknown = await unknownTopicAtLeader(broker, req, reply, req.params.topic);
+    if (unknown) return unknown;
     const d = broker.describeTopic(req.params.topic);
     return wireTopicDescription(d.record, d.partitions);
   });
@@ -65,14 +68,14 @@ export function topicRoutes(app: FastifyInstance, broker: Broker): void {
   app.patch<{Params: {topic: string}}>('/v1/topics/:topic', async (req) => {
     onlyParams(req.query as Record<string, unknown>, []);
     const b = parse(patchSchema, jsonObjectBody(req));
-    broker.updateTopic(req.params.topic, {partitions: b.partitions, retention: toRetention(b.retention), dedupWindowMs: b.dedup_window_ms});
+    await broker.updateTopic(req.params.topic, {partitions: b.partitions, retention: toRetention(b.retention), dedupWindowMs: b.dedup_window_ms});
     const d = broker.describeTopic(req.params.topic);
     return wireTopicDescription(d.record, d.partitions);
   });
 
   app.delete<{Params: {topic: string}}>('/v1/topics/:topic', async (req, reply) => {
     onlyParams(req.query as Record<string, unknown>, []);
-    broker.deleteTopic(req.params.topic);
+    await broker.deleteTopic(req.params.topic);
     return reply.code(204).send();
   });
 }

@@ -1,0 +1,142 @@
+import {MqError} from '../../errors.js';
+import type {TopicConfig, TopicRecord} from '../../broker/topic-config.js';
+import {placeReplicas} from './placement.js';
+
+/** A broker as the metadata group knows it: its peer address (from the bootstrap list) and its advertised URLs. */
+export interface BrokerRecord {
+  id: number;
+  /** host:port of its peer listener. */
+  peer: string;
+  /** Its client URL, once it has told the cluster (forwarding and 421 answers point here). */
+  url: string | null;
+  peerUrl: string | null;
+  version: string | null;
+}
+
+/**
+ * The seed's coordinator state: cluster id, brokers, topics and where each partition lives. Every broker holds the
+ * same copy, built by applying the metadata group's committed commands in order; apply is deterministic (nothing
+ * here reads a clock or this broker's configuration).
+ */
+export interface MetadataSnapshot {
+  clusterId: string;
+  brokers: BrokerRecord[];
+  topics: TopicRecord[];
+  nextPid: number;
+}
+
+export type MetadataCommand =
+  | {op: 'topic.create'; name: string; config: TopicConfig; createdAt: number; topicsMax: number; defaultReplication: boolean}
+  | {op: 'topic.update'; name: string; config: TopicConfig}
+  | {op: 'topic.delete'; name: string}
+  | {op: 'broker.upsert'; broker: BrokerRecord};
+
+/** What applying one command changed, so that the broker can open or close partition replicas. */
+export type MetadataChange =
+  | {kind: 'topic'; name: string; before: TopicRecord | undefined; after: TopicRecord | undefined}
+  | {kind: 'broker'; id: number};
+
+export class MetadataState {
+  clusterId: string;
+  readonly brokers = new Map<number, BrokerRecord>();
+  readonly topics = new Map<string, TopicRecord>();
+  nextPid: number;
+
+  constructor(snap: MetadataSnapshot) {
+    this.clusterId = snap.clusterId;
+    for (const b of snap.brokers) this.brokers.set(b.id, b);
+    for (const t of snap.topics) this.topics.set(t.name, t);
+    this.nextPid = snap.nextPid;
+  }
+
+  snapshot(): MetadataSnapshot {
+    return {
+      clusterId: this.clusterId,
+      brokers: [...this.brokers.values()].sort((a, b) => a.id - b.id),
+      topics: [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      nextPid: this.nextPid,
+    };
+  }
+
+  brokerIds(): number[] {
+    return [...this.brokers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Applies one command; a refused command changes nothing and throws the error its proposer gets. */
+  apply(cmd: MetadataCommand): MetadataChange {
+    switch (cmd.op) {
+      case 'topic.create':
+        return this.createTopic(cmd);
+      case 'topic.update':
+        return this.updateTopic(cmd.name, cmd.config);
+      case 'topic.delete': {
+        const before = this.mustGet(cmd.name);
+        this.topics.delete(cmd.name);
+        return {kind: 'topic', name: cmd.name, before, after: undefined};
+      }
+      case 'broker.upsert':
+        this.brokers.set(cmd.broker.id, cmd.broker);
+        return {kind: 'broker', id: cmd.broker.id};
+    }
+  }
+
+  private mustGet(name: string): TopicRecord {
+    const t = this.topics.get(name);
+    if (!t) throw new MqError('TOPIC_NOT_FOUND', `topic ${name} does not exist`, {topic: name});
+    return t;
+  }
+
+  private replicationFactor(config: TopicConfig, byDefault: boolean): number {
+    const n = this.brokers.size;
+    if (byDefault) return Math.min(3, n);
+    if (config.replicationFactor > n) {
+      throw new MqError('INVALID_CONFIG', `replication_factor ${config.replicationFactor} is more than the ${n} broker(s) in the cluster`);
+    }
+    return config.replicationFactor;
+  }
+
+  private allocate(count: number, firstNumber: number, rf: number): TopicRecord['partitions'] {
+    const ids = this.brokerIds();
+    const out: TopicRecord['partitions'] = [];
+    for (let i = 0; i < count; i++) {
+      const pid = this.nextPid++;
+      out.push({number: firstNumber + i, pid, replicas: placeReplicas(ids, pid, rf)});
+    }
+    return out;
+  }
+
+  private createTopic(cmd: Extract<MetadataCommand, {op: 'topic.create'}>): MetadataChange {
+    if (this.topics.has(cmd.name)) throw new MqError('TOPIC_EXISTS', `topic ${cmd.name} already exists`, {topic: cmd.name});
+    if (!cmd.name.startsWith('__') && [...this.topics.keys()].filter((n) => !n.startsWith('__')).length >= cmd.topicsMax) {
+      throw new MqError('INVALID_CONFIG', `the cluster holds its maximum of ${cmd.topicsMax} topics`);
+    }
+    const rf = this.replicationFactor(cmd.config, cmd.defaultReplication);
+    const partitions = this.allocate(cmd.config.partitions, 0, rf);
+    const record: TopicRecord = {
+      name: cmd.name,
+      config: {...cmd.config, replicationFactor: rf},
+      createdAt: cmd.createdAt,
+      partitions,
+      base: partitions.map((p) => p.number),
+      nextPartitionNumber: partitions.length,
+    };
+    this.topics.set(cmd.name, record);
+    return {kind: 'topic', name: cmd.name, before: undefined, after: record};
+  }
+
+  private updateTopic(name: string, config: TopicConfig): MetadataChange {
+    const before = this.mustGet(name);
+    const grow = config.partitions - before.config.partitions;
+    if (grow < 0) throw new MqError('INVALID_CONFIG', `partitions can only grow (from ${before.config.partitions})`);
+    const added = this.allocate(grow, before.nextPartitionNumber, before.config.replicationFactor);
+    const after: TopicRecord = {
+      ...before,
+      config: {...config, replicationFactor: before.config.replicationFactor},
+      partitions: [...before.partitions, ...added],
+      base: [...before.base, ...added.map((p) => p.number)],
+      nextPartitionNumber: before.nextPartitionNumber + grow,
+    };
+    this.topics.set(name, after);
+    return {kind: 'topic', name, before, after};
+  }
+}

@@ -1,0 +1,50 @@
+import {parseHostPort, type BrokerConfig} from '../config/index.js';
+import type {Logger} from '../observe/logger.js';
+import type {Random} from '../util/random.js';
+import type {ClusterRuntime} from './cluster-runtime.js';
+import type {MetadataGroup} from './metadata/metadata-group.js';
+import type {RaftHost} from './raft-host.js';
+import {createTcpTransport, type TcpTransport} from './transport/tcp-transport.js';
+
+export interface PeerNetworkDeps {
+  config: BrokerConfig;
+  host: RaftHost;
+  metadata: MetadataGroup;
+  cluster: ClusterRuntime;
+  logger: Logger;
+  random: Random;
+}
+
+/**
+ * Opens the peer listener and connects to the other brokers the metadata names. Done once the client listener is up,
+ * because the handshake announces this broker's client URL (which port 0 only fixes then).
+ */
+export async function startPeerNetwork(d: PeerNetworkDeps, secret: Buffer, url: string): Promise<TcpTransport> {
+  const listen = parseHostPort(d.config.peerListen);
+  const peers = new Map<number, {host: string; port: number}>();
+  for (const b of d.metadata.brokers()) if (b.id !== d.config.nodeId) peers.set(b.id, parseHostPort(b.peer));
+  const transport = await createTcpTransport({
+    nodeId: d.config.nodeId,
+    listen,
+    peers,
+    clusterId: d.metadata.state.clusterId,
+    secret,
+    info: {url, peerUrl: ''},
+    logger: d.logger,
+    random: d.random,
+  });
+  const bound = transport.address();
+  const peerUrl = `tcp://${d.config.peerAdvertise ?? `${bound.host}:${bound.port}`}`;
+  transport.setInfo({url, peerUrl});
+  transport.onPeerInfo(() => d.cluster.peerConnected());
+  d.cluster.peers = transport;
+  await d.host.setTransport(transport);
+  d.cluster.start(url, peerUrl);
+  d.logger.info({peerUrl, peers: [...peers.keys()], clusterId: d.metadata.state.clusterId}, 'peer listener open');
+  return transport;
+}
+
+/** Keeps the transport's peer list in step with the metadata's brokers. */
+export function syncPeers(transport: TcpTransport, metadata: MetadataGroup, self: number): void {
+  for (const b of metadata.brokers()) if (b.id !== self) transport.setPeer(b.id, parseHostPort(b.peer));
+}
