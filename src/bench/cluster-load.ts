@@ -83,8 +83,11 @@ export class ProduceLoad {
         continue;
       }
       const ids = Array.from({length: this.opts.batch}, () => `m-${w}-${this.seq++}`);
+      const failed = this.failures.length;
       await this.send(via, ids);
-      if (this.opts.pauseMs) await sleep(this.opts.pauseMs);
+      // a client backs off after a failure (an election is under way) rather than spin
+      if (this.failures.length > failed) await sleep(50);
+      else if (this.opts.pauseMs) await sleep(this.opts.pauseMs);
     }
   }
 

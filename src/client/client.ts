@@ -22,6 +22,7 @@ import type {
   WireTopicDescription,
   WireTopicPatch,
 } from '../protocol/wire.js';
+import {DirectRouter, type ClusterPartition} from './direct-router.js';
 import {HttpTransport} from './http.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
@@ -33,6 +34,11 @@ export interface ClientOptions {
   /** Per-request timeout on top of any long-poll wait (default 30 s). */
   timeoutMs?: number;
   connections?: number;
+  /**
+   * `forward` (default): send everything to `url`; in a cluster that broker forwards to partition leaders (works
+   * through any load balancer). `direct`: cache the leaders (GET /v1/cluster) and send each its share directly.
+   */
+  routing?: 'forward' | 'direct';
 }
 
 /** What a producer sends; `value` is any JSON value, or `valueBase64` for bytes. */
@@ -81,10 +87,21 @@ export function envelope(m: MessageInput): Record<string, unknown> {
 export class MqClient {
   readonly http: HttpTransport;
   readonly url: string;
+  private readonly router: DirectRouter | undefined;
 
   constructor(opts: ClientOptions = {}) {
     this.url = (opts.url ?? DEFAULT_URL).replace(/\/+$/, '');
-    this.http = new HttpTransport(this.url, {timeoutMs: opts.timeoutMs ?? 30_000, token: opts.token, connections: opts.connections});
+    const http = {timeoutMs: opts.timeoutMs ?? 30_000, token: opts.token, connections: opts.connections};
+    this.http = new HttpTransport(this.url, http);
+    if (opts.routing === 'direct') {
+      const source = {cluster: () => this.cluster(), basePartitions: async (t: string) => (await this.describeTopic(t)).base_partitions};
+      this.router = new DirectRouter(source, http, this.http);
+    }
+  }
+
+  /** GET /v1/cluster: brokers, the metadata leader, and each partition's replicas and leader. */
+  async cluster(): Promise<{cluster_id: string; mode: string; brokers: Array<{id: number; url: string | null; status: string}>; partitions: ClusterPartition[]}> {
+    return (await this.http.request<Awaited<ReturnType<MqClient['cluster']>>>({method: 'GET', path: '/v1/cluster', idempotent: true})).body;
   }
 
   private topicPath(topic: string): string {
@@ -147,6 +164,15 @@ export class MqClient {
 
   /** Produces a batch; the result holds one entry per message, in order (an error entry for a failed one). */
   async produce(topic: string, messages: readonly MessageInput[], opts: {acks?: Acks} = {}): Promise<WireProduceResult[]> {
+    if (this.router && opts.acks !== '0') {
+      try {
+        const routed = messages.map((m) => ({envelope: envelope(m), key: m.key, id: m.id, producer: m.producer, partition: m.partition}));
+        return await this.router.produce(topic, routed, opts.acks);
+      } catch (error) {
+        // a topic not there yet: the plain path lets the broker auto-create it
+        if (!(error instanceof MqError && error.code === 'TOPIC_NOT_FOUND')) throw error;
+      }
+    }
     const res = await this.http.request<WireProduceResponse | WireAccepted>({
       method: 'POST',
       path: `${this.topicPath(topic)}/messages`,
@@ -317,6 +343,7 @@ export class MqClient {
   }
 
   async close(): Promise<void> {
+    await this.router?.close();
     await this.http.close();
   }
 }

@@ -19,6 +19,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Is it safe to say nothing was written when the connection fails after sending? (reads: yes) */
   idempotent?: boolean;
+  headers?: Record<string, string>;
 }
 
 function queryString(q: RequestOptions['query']): string {
@@ -54,7 +55,7 @@ export class HttpTransport {
   }
 
   async request<T>(opts: RequestOptions): Promise<{status: number; body: T}> {
-    const headers: Record<string, string> = {accept: 'application/json'};
+    const headers: Record<string, string> = {accept: 'application/json', ...opts.headers};
     if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     const timeout = this.opts.timeoutMs + (opts.waitMs ?? 0);

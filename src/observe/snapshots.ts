@@ -74,6 +74,7 @@ export function healthOf(s: BrokerSnapshot): Health {
   if (st.node.state !== 'serving') problems.push(`node ${st.node.id} is ${st.node.state}`);
   const parts = st.cluster?.partitions;
   if (parts && parts.leaderless > 0) problems.push(`${parts.leaderless} partition(s) without a leader`);
+  if (st.cluster && st.cluster.metadata_leader === null) problems.push('no metadata leader (the cluster is forming, or has lost its majority)');
   if (parts && parts.under_replicated > 0) warnings.push(`${parts.under_replicated} partition(s) under-replicated`);
   for (const b of st.cluster?.brokers ?? []) if (b.status === 'unreachable') warnings.push(`broker ${b.id} (${b.url}) unreachable from node ${st.node.id}`);
   if (st.storage && st.storage.synchronous !== 'FULL') warnings.push(`UNSAFE durability: synchronous=${st.storage.synchronous}`);

@@ -303,7 +303,9 @@ describe('tcp transport', () => {
 
     a.setPeer(2, b2.address());
     await waitFor(() => connected(b2, 1) && !connected(b, 1), 'connection to the new address');
-    expect(a.peers()[0]).toMatchObject({address: `${HOST}:${b2.address().port}`, connected: true, connects: 2});
+    expect(a.peers()[0]).toMatchObject({address: `${HOST}:${b2.address().port}`, connected: true});
+    // at least the two dials (under load a slow handshake may be retried)
+    expect(a.peers()[0]!.connects).toBeGreaterThanOrEqual(2);
 
     a.removePeer(2);
     await waitFor(() => !connected(b2, 1), 'disconnect');
