@@ -31,6 +31,7 @@ export default class BrokerStart extends MqCommand {
     bootstrap: Flags.string({description: 'Found a cluster: every founding member as id@peerhost:peerport, comma-separated (this broker among them).'}),
     'cluster-secret-file': Flags.string({description: 'The secret the brokers of a cluster share (created if missing; kept in the data directory afterwards).'}),
     'unsafe-ack-leader-only': Flags.boolean({description: 'UNSAFE (tests): acknowledge writes once the leader has them, without a majority.', hidden: true}),
+    'unsafe-no-dedup': Flags.boolean({description: 'UNSAFE (tests): no de-duplication window on any topic.', hidden: true}),
     detach: Flags.boolean({char: 'd', description: 'Run in the background; return once ready, printing URL and PID.'}),
     'pid-file': Flags.string({description: 'Write the PID here (default <data-dir>/broker.pid).'}),
     'ready-file': Flags.string({description: 'Write {node_id, url, peer_url, pid} as JSON here once ready.'}),

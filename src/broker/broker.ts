@@ -111,7 +111,7 @@ export class Broker {
     this.host = new RaftHost(store, config.nodeId, localTransport(), clock, random, timings, logger);
     this.metadata = MetadataGroup.open(store, this.host, logger, founding);
     this.cluster = new ClusterRuntime(config.nodeId, this.metadata, this.host, clock, logger, VERSION);
-    this.topics = new TopicRegistry(store, this.host, this.metadata, {limits: config, dedupWindowMs: config.dedupWindowMs, nodeId: config.nodeId, clock});
+    this.topics = new TopicRegistry(store, this.host, this.metadata, {limits: config, dedupWindowMs: config.dedupWindowMs, nodeId: config.nodeId, clock, unsafeNoDedup: config.unsafeNoDedup});
     this.metadata.listener = {
       changed: (change, scope) => {
         this.topics.changed(change, scope);

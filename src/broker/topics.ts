@@ -22,6 +22,7 @@ export interface RegistryOptions {
   dedupWindowMs: number;
   nodeId: number;
   clock: Clock;
+  unsafeNoDedup?: boolean;
 }
 
 /**
@@ -68,7 +69,7 @@ export class TopicRegistry {
       }
       const dedupChanged = before && before.config.dedupWindowMs !== after.config.dedupWindowMs;
       topic.record = after;
-      if (dedupChanged) for (const log of topic.partitions.values()) log.rebuildDedup(this.opts.clock.now(), after.config.dedupWindowMs);
+      if (dedupChanged) for (const log of topic.partitions.values()) log.rebuildDedup(this.opts.clock.now(), this.dedupWindow(after));
     }
     scope.after(() => this.onTopicChanged?.(name, after));
   }
@@ -91,7 +92,7 @@ export class TopicRegistry {
     if (!state) throw new Error(`topic ${record.name}: partition ${p.number} (pid ${p.pid}) is missing from storage`);
     const log = new PartitionLog(this.store, record.name, p.number, p.pid, state, this.opts.limits.dedupEntriesPerPartitionMax, this.opts.clock);
     log.hooks = this.hooks;
-    log.rebuildDedup(this.opts.clock.now(), record.config.dedupWindowMs);
+    log.rebuildDedup(this.opts.clock.now(), this.dedupWindow(record));
     log.group = this.host.addGroup(p.pid, log);
     log.group.preferredLeader = p.replicas[0];
     // the preferred leader of a new partition (or the only voter, always) need not wait out an election timeout
@@ -109,6 +110,11 @@ export class TopicRegistry {
     }
     this.byPid.set(p.pid, log);
     return log;
+  }
+
+  /** `unsafeNoDedup` (tests that prove duplicates are detected) turns every window off. */
+  private dedupWindow(record: TopicRecord): number {
+    return this.opts.unsafeNoDedup ? 0 : record.config.dedupWindowMs;
   }
 
   private materialize(record: TopicRecord, fresh: boolean): Topic {

@@ -26,6 +26,7 @@ export interface BrokerStartFlags {
   bootstrap?: string;
   'cluster-secret-file'?: string;
   'unsafe-ack-leader-only'?: boolean;
+  'unsafe-no-dedup'?: boolean;
 }
 
 /** Flags > MQ_* environment > config file > defaults, through the one broker config schema. */
@@ -53,6 +54,7 @@ export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
       bootstrap: flags.bootstrap,
       clusterSecretFile: flags['cluster-secret-file'],
       unsafeAckLeaderOnly: flags['unsafe-ack-leader-only'],
+      unsafeNoDedup: flags['unsafe-no-dedup'],
     },
   });
 }

@@ -11,6 +11,7 @@ export const BROKER_DEFAULTS = {
   peerListen: '127.0.0.1:7071',
   nodeId: 1,
   unsafeAckLeaderOnly: false,
+  unsafeNoDedup: false,
   logLevel: 'info' as const,
   autoCreateTopics: true,
   unsafeNoFsync: false,
@@ -57,6 +58,8 @@ export const brokerConfigSchema = z.strictObject({
   clusterSecretFile: z.string().optional(),
   /** UNSAFE, for tests that prove loss is detected: acknowledge once the leader has written, without a majority. */
   unsafeAckLeaderOnly: z.boolean(),
+  /** UNSAFE, for tests that prove duplicates are detected: no de-duplication window on any topic. */
+  unsafeNoDedup: z.boolean(),
   nodeId: posInt,
   readyFile: z.string().optional(),
   pidFile: z.string().optional(),
