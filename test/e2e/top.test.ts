@@ -42,7 +42,8 @@ beforeAll(async () => {
   await client.createTopic({name: 'load', partitions: 1});
   await client.createTopic({name: 'quiet', partitions: 1});
   const cmd = [...mqCommand(), 'top', '--url', broker.url, '--url', DEAD, '--interval', '250ms'].map(quote).join(' ');
-  tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '30', `${cmd}; echo EXITED rc=$?; sleep 120`);
+  // CI=0: the pane is an interactive terminal, but CI runners export CI=true and Ink then prints only the last frame
+  tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '30', `CI=0 ${cmd}; echo EXITED rc=$?; sleep 120`);
 }, 60_000);
 
 afterAll(async () => {
