@@ -42,8 +42,8 @@ beforeAll(async () => {
   await client.createTopic({name: 'load', partitions: 1});
   await client.createTopic({name: 'quiet', partitions: 1});
   const cmd = [...mqCommand(), 'top', '--url', broker.url, '--url', DEAD, '--interval', '250ms'].map(quote).join(' ');
-  // CI=0: the pane is an interactive terminal, but CI runners export CI=true and Ink then prints only the last frame
-  tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '30', `CI=0 ${cmd}; echo EXITED rc=$?; sleep 120`);
+  // CI runners export CI=true (which makes Ink draw only its last frame): mq top must draw live anyway, so keep it
+  tmux('new-session', '-d', '-s', SESSION, '-x', '140', '-y', '30', '-e', 'CI=true', `${cmd}; echo EXITED rc=$?; sleep 120`);
 }, 60_000);
 
 afterAll(async () => {
