@@ -15,6 +15,8 @@ export interface Failure {
   status: number | null;
   code: string;
   written: boolean | 'unknown' | null;
+  /** When the failure was seen (Date.now()): how long an error burst lasted. */
+  at: number;
 }
 
 export interface LoadOptions {
@@ -32,6 +34,15 @@ export interface LoadOptions {
   pauseMs?: number;
   /** Per-request ceiling. */
   timeoutMs?: number;
+  /** Brokers not to send to right now (say, one that is restarting and not ready yet). */
+  avoid?: () => readonly number[];
+  /** Send every request to this URL (say, an `mq lb` in front of the cluster) instead of a broker; `via` is then 0. */
+  url?: string;
+  /**
+   * Loops whose messages carry no `id` (it stays in the value, where verifyAcks finds it): writes that nobody in
+   * between may repeat, since the broker cannot de-duplicate them.
+   */
+  withoutIds?: (loop: number) => boolean;
 }
 
 /**
@@ -71,20 +82,21 @@ export class ProduceLoad {
 
   private target(turn: number): number | undefined {
     if (this.opts.pinned !== undefined) return this.opts.pinned;
-    const live = this.cluster.live();
+    const avoid = this.opts.avoid?.() ?? [];
+    const live = this.cluster.live().filter((n) => !avoid.includes(n.id));
     return live.length === 0 ? undefined : live[turn % live.length]!.id;
   }
 
   private async loop(w: number): Promise<void> {
     for (let turn = w; this.running; turn++) {
-      const via = this.target(turn);
-      if (via === undefined || !this.cluster.node(via).process) {
+      const via = this.opts.url !== undefined ? 0 : this.target(turn);
+      if (via === undefined || (this.opts.url === undefined && !this.cluster.node(via).process)) {
         await sleep(20);
         continue;
       }
       const ids = Array.from({length: this.opts.batch}, () => `m-${w}-${this.seq++}`);
       const failed = this.failures.length;
-      await this.send(via, ids);
+      await this.send(via, ids, !this.opts.withoutIds?.(w));
       // a client backs off after a failure (an election is under way) rather than spin
       if (this.failures.length > failed) await sleep(50);
       else if (this.opts.pauseMs) await sleep(this.opts.pauseMs);
@@ -92,14 +104,14 @@ export class ProduceLoad {
   }
 
   /** One request; its outcome is recorded (never thrown). */
-  async send(via: number, ids: string[]): Promise<void> {
+  async send(via: number, ids: string[], withIds = true): Promise<void> {
     this.requests++;
-    const body = JSON.stringify({messages: ids.map((id) => ({id, key: id, value: {id}}))});
+    const body = JSON.stringify({messages: ids.map((id) => (withIds ? {id, key: id, value: {id}} : {key: id, value: {id}}))});
     const headers: Record<string, string> = {'content-type': 'application/json'};
     if (this.opts.noForward) headers['x-mq-no-forward'] = '1';
     let url: string;
     try {
-      url = this.cluster.url(via);
+      url = this.opts.url ?? this.cluster.url(via);
     } catch {
       return;
     }
@@ -117,15 +129,15 @@ export class ProduceLoad {
         error?: {code: string; written: boolean | 'unknown'};
       };
       if (res.statusCode !== 200 || !doc.results) {
-        this.failures.push({via, status: res.statusCode, code: doc.error?.code ?? 'HTTP', written: doc.error?.written ?? null});
+        this.failures.push({via, status: res.statusCode, code: doc.error?.code ?? 'HTTP', written: doc.error?.written ?? null, at: Date.now()});
         return;
       }
       doc.results.forEach((r, i) => {
-        if (r.error || r.offset === undefined) this.failures.push({via, status: 200, code: r.error?.code ?? 'NO_OFFSET', written: r.error?.written ?? null});
+        if (r.error || r.offset === undefined) this.failures.push({via, status: 200, code: r.error?.code ?? 'NO_OFFSET', written: r.error?.written ?? null, at: Date.now()});
         else this.acked.push({id: ids[i]!, partition: r.partition, offset: r.offset, via});
       });
     } catch (error) {
-      this.failures.push({via, status: null, code: (error as {code?: string}).code ?? (error as Error).name, written: 'unknown'});
+      this.failures.push({via, status: null, code: (error as {code?: string}).code ?? (error as Error).name, written: 'unknown', at: Date.now()});
     }
   }
 }
@@ -155,14 +167,16 @@ export async function verifyAcks(cluster: LocalCluster, via: number, topic: stri
       for (;;) {
         const q = offset === undefined ? '' : `offset=${offset}&`;
         const res = await pool.request({method: 'GET', path: `/v1/topics/${topic}/partitions/${p}/messages?${q}max_messages=5000`});
-        const page = (await res.body.json()) as {messages: Array<{offset: number; id: string | null}>; next_offset: number; high_watermark: number};
+        const page = (await res.body.json()) as {messages: Array<{offset: number; id: string | null; value?: {id?: unknown}}>; next_offset: number; high_watermark: number};
         if (res.statusCode !== 200) throw new Error(`reading ${topic}/${p} through broker ${via}: HTTP ${res.statusCode} ${JSON.stringify(page)}`);
         let expect = offset;
         for (const m of page.messages) {
           if (expect !== undefined && m.offset !== expect) gaps++;
           expect = m.offset + 1;
-          stored.set(`${p}/${m.offset}`, m.id ?? '');
-          if (m.id) seenIds.set(m.id, (seenIds.get(m.id) ?? 0) + 1);
+          // a message produced without id (withoutIds) is known by the id in its value
+          const id = m.id ?? (typeof m.value?.id === 'string' ? m.value.id : null);
+          stored.set(`${p}/${m.offset}`, id ?? '');
+          if (id) seenIds.set(id, (seenIds.get(id) ?? 0) + 1);
           messages++;
         }
         // until an empty page: a follower serves up to its own high watermark, then forwards the rest to the leader

@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {Broker} from '../broker/broker.js';
 import type {BrokerConfig} from '../config/index.js';
+import {parseProtocolRange, setProcessProtocolRange} from '../cluster/transport/handshake.js';
 import {createLogger} from '../observe/logger.js';
 import {lockDataDir} from '../storage/index.js';
 import {VERSION} from '../version.js';
 import {startServer} from './http-server.js';
+import {runInForeground, writeAtomic} from '../util/foreground.js';
 
 export interface BrokerProcess {
   url: string;
@@ -17,19 +19,14 @@ export interface BrokerProcess {
   stop(): Promise<void>;
 }
 
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 /**
  * `mq broker start` in the foreground: lock the data directory, open the broker, serve HTTP, write the pid and ready
  * files, and stop gracefully on SIGTERM/SIGINT (a second signal exits at once).
  */
 export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProcess> {
   const logger = createLogger({level: config.logLevel, file: config.logFile, fileBytesMax: config.logFileBytesMax, filesKeep: config.logFilesKeep});
+  // a broker process posing as another release (mixed-version tests); set before any peer transport exists
+  if (config.peerProtocol) setProcessProtocolRange(parseProtocolRange(config.peerProtocol));
   const unlock = config.inMemory ? () => {} : lockDataDir(config.dataDir);
   let broker: Broker;
   try {
@@ -55,39 +52,15 @@ export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProc
   if (pidFile) writeAtomic(pidFile, `${process.pid}\n`);
   if (config.readyFile) writeAtomic(config.readyFile, JSON.stringify({node_id: config.nodeId, url: server.url, peer_url: peerUrl, pid: process.pid}) + '\n');
 
-  let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      logger.info('broker stopping');
-      try {
-        await server.close();
-      } catch (err) {
-        logger.error({err}, 'error while stopping');
-      }
+  const {stopped, stop} = runInForeground(
+    logger,
+    'broker',
+    () => server.close(),
+    () => {
       if (pidFile) fs.rmSync(pidFile, {force: true});
       unlock();
-      logger.info('broker stopped');
-      logger.flush();
-      resolveStopped();
-    })());
-
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    if (++signals > 1) {
-      logger.warn({signal: sig}, 'second signal: exiting now');
-      process.exit(130);
-    }
-    logger.info({signal: sig}, 'signal received');
-    void stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  void stopped.then(() => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  });
+    },
+  );
   logger.info({url: server.url, peerUrl, dataDir: config.inMemory ? null : path.resolve(config.dataDir), version: VERSION, nodeId: config.nodeId}, 'broker ready');
   return {url: server.url, peerUrl, pidFile, stopped, stop};
 }

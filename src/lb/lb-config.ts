@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import {z} from 'zod';
+import {MqError} from '../errors.js';
+
+/**
+ * Named defaults for every `mq lb` setting. Health and ejection follow nginx's vocabulary: an upstream is checked
+ * every `healthIntervalMs` (GET /ready, `healthTimeoutMs`), goes down after `healthFall` failed checks in a row and
+ * comes back after `healthRise` good ones; passively, `maxFails` failed requests within `failTimeoutMs` eject it for
+ * `failTimeoutMs` (nginx's max_fails=1 fail_timeout=10s).
+ */
+export const LB_DEFAULTS = {
+  listen: '127.0.0.1:12345',
+  upstreams: [] as string[],
+  discover: [] as string[],
+  strategy: 'round-robin' as 'round-robin' | 'least-in-flight',
+  healthIntervalMs: 1000,
+  healthTimeoutMs: 1000,
+  healthRise: 2,
+  healthFall: 2,
+  maxFails: 1,
+  failTimeoutMs: 10_000,
+  /** Extra attempts on other upstreams for requests that are safe to repeat. */
+  retries: 2,
+  retryBackoffMs: 50,
+  discoverIntervalMs: 2000,
+  connectTimeoutMs: 2000,
+  /** Time to an upstream's response headers; above the broker's longest long-poll (waitMsMax 30 s). */
+  upstreamHeadersTimeoutMs: 60_000,
+  /** Longest silence inside a response body: SSE streams send a heartbeat every 15 s by default. */
+  streamIdleTimeoutMs: 300_000,
+  /** Keep-alive connections per upstream (undici Pool). */
+  upstreamConnections: 64,
+  requestBytesMax: 16 * 1024 * 1024,
+  headerBytesMax: 16 * 1024,
+  /** Time a client has to send a whole request (headers and body). */
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 65_000,
+  connectionsMax: 10_000,
+  /** How long a graceful stop (SIGTERM) waits for in-flight requests. */
+  drainTimeoutMs: 10_000,
+  statusRateWindowMs: 5000,
+  logLevel: 'info' as const,
+};
+
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port');
+const posInt = z.number().int().positive();
+const httpUrl = z.url({protocol: /^https?$/}).transform((u) => u.replace(/\/+$/, ''));
+
+export const lbConfigSchema = z.strictObject({
+  listen: hostPort,
+  /** The URL others should use for the lb, when it differs from listen (reported in /status). */
+  advertise: z.url().optional(),
+  upstreams: z.array(httpUrl),
+  /** Follow the cluster's membership from GET /v1/cluster of these brokers (and of every upstream learnt). */
+  discover: z.array(httpUrl),
+  strategy: z.enum(['round-robin', 'least-in-flight']),
+  healthIntervalMs: posInt,
+  healthTimeoutMs: posInt,
+  healthRise: posInt,
+  healthFall: posInt,
+  maxFails: posInt,
+  failTimeoutMs: posInt,
+  retries: z.number().int().min(0).max(10),
+  retryBackoffMs: z.number().int().nonnegative(),
+  discoverIntervalMs: posInt,
+  connectTimeoutMs: posInt,
+  upstreamHeadersTimeoutMs: posInt,
+  streamIdleTimeoutMs: posInt,
+  upstreamConnections: posInt.max(10_000),
+  requestBytesMax: posInt,
+  headerBytesMax: z.number().int().min(1024).max(1024 * 1024),
+  requestTimeoutMs: posInt,
+  keepAliveTimeoutMs: posInt,
+  connectionsMax: posInt,
+  drainTimeoutMs: posInt,
+  statusRateWindowMs: z.number().int().min(1000).max(600_000),
+  readyFile: z.string().optional(),
+  pidFile: z.string().optional(),
+  logFile: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export type LbConfig = Readonly<z.infer<typeof lbConfigSchema>>;
+type Key = keyof z.infer<typeof lbConfigSchema>;
+
+/** MQ_LB_HEALTH_INTERVAL_MS for healthIntervalMs: the lb's variables never collide with the broker's MQ_LISTEN etc. */
+export function lbEnvName(key: string): string {
+  return `MQ_LB_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+function coerceEnv(key: Key, raw: string): unknown {
+  const sample = (LB_DEFAULTS as Record<string, unknown>)[key];
+  if (Array.isArray(sample)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof sample === 'number') return raw.trim() === '' ? Number.NaN : Number(raw);
+  return raw;
+}
+
+export interface LbConfigSources {
+  flags?: Partial<Record<Key, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  /** A JSON file with the same keys (--config or MQ_LB_CONFIG). */
+  configFile?: string;
+}
+
+/** Defaults < config file < MQ_LB_* environment < flags, validated once and frozen (the broker's precedence). */
+export function resolveLbConfig(sources: LbConfigSources = {}): LbConfig {
+  const env = sources.env ?? {};
+  const merged: Record<string, unknown> = {...LB_DEFAULTS};
+  const file = sources.configFile ?? env.MQ_LB_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new MqError('INVALID_CONFIG', `cannot read config file ${file}: ${(error as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MqError('INVALID_CONFIG', `config file ${file} must hold a JSON object`);
+    Object.assign(merged, parsed);
+  }
+  for (const key of Object.keys(lbConfigSchema.shape) as Key[]) {
+    const raw = env[lbEnvName(key)];
+    if (raw !== undefined) merged[key] = coerceEnv(key, raw);
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    merged[key] = value;
+  }
+  const result = lbConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    throw new MqError('INVALID_CONFIG', `invalid lb setting ${issue.path.join('.') || 'config'} (${lbEnvName(key)}): ${issue.message}`);
+  }
+  const cfg = result.data;
+  if (cfg.upstreams.length === 0 && cfg.discover.length === 0) throw new MqError('INVALID_CONFIG', 'the lb needs at least one --upstream URL or a --discover URL');
+  if (cfg.healthTimeoutMs > cfg.healthIntervalMs) throw new MqError('INVALID_CONFIG', `healthTimeoutMs (${cfg.healthTimeoutMs}) must not exceed healthIntervalMs (${cfg.healthIntervalMs})`);
+  return Object.freeze({...cfg, upstreams: [...new Set(cfg.upstreams)], discover: [...new Set(cfg.discover)]});
+}
