@@ -1,4 +1,10 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core';
+import {Config, execute} from '@oclif/core';
 
-await execute({dir: import.meta.url});
+if (process.argv[2] === '--version') {
+  // oclif's version line, plus the data format and peer protocol versions (what decides whether brokers can mix)
+  const [{versionLine}, config] = await Promise.all([import('../dist/src/cli/version-line.js'), Config.load(import.meta.url)]);
+  process.stdout.write(`${versionLine(config.userAgent)}\n`);
+} else {
+  await execute({dir: import.meta.url});
+}

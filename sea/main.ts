@@ -11,6 +11,7 @@ import path from 'node:path';
 import {Config, Plugin, flush, handle, run, type Interfaces} from '@oclif/core';
 import manifest from 'mq:manifest';
 import pjson from '../package.json' with {type: 'json'};
+import {versionLine} from '../src/cli/version-line.js';
 
 // Two non-public @oclif/core 4.x methods (package.json pins ~4.14; test/e2e/binary.test.ts runs every command on the
 // binary). There is exactly one plugin in this process, mq itself.
@@ -36,7 +37,9 @@ try {
   const plugin = new Plugin({root, pjson: pjson as never, isRoot: true, type: 'core'});
   await plugin.load();
   const config = await Config.load({root, pjson: pjson as never, plugins: new Map([[plugin.name, plugin]])});
-  await run(process.argv.slice(2), config);
+  // as bin/run.js: oclif's version line plus the data format and peer protocol versions
+  if (process.argv[2] === '--version') process.stdout.write(`${versionLine(config.userAgent)}\n`);
+  else await run(process.argv.slice(2), config);
   await flush();
 } catch (error) {
   await handle(error as Error);

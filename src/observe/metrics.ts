@@ -1,6 +1,7 @@
 import type {Broker} from '../broker/broker.js';
 import type {PartitionLog} from '../broker/partition.js';
 import type {BrokerObserver} from './observer.js';
+import {upkeepFor, type StorageUpkeep} from '../ops/upkeep.js';
 import {VERSION} from '../version.js';
 import {groupsStatus} from './status-groups.js';
 import type {StatusExtras} from './status.js';
@@ -129,6 +130,22 @@ export async function createMetrics(broker: Broker, observer: BrokerObserver, ex
   value('mq_group_commit_flushes_total', 'Group commits (transactions) since the broker started.', 'counter', () => broker.commitStats().flushes);
   value('mq_wal_bytes', 'Size of the SQLite write-ahead log file.', 'gauge', () => broker.store.stats().walBytes);
   value('mq_db_bytes', 'Size of the SQLite database file.', 'gauge', () => broker.store.stats().dbBytes);
+  value('mq_db_free_bytes', 'Space inside the database file freed by retention and not yet reused or given back to the file system.', 'gauge', () => {
+    const s = broker.store.stats().space;
+    return s ? s.freePages * s.pageBytes : 0;
+  });
+  value('mq_retention_deleted_messages_total', 'Messages deleted by retention since the broker started.', 'counter', () => broker.store.stats().retention.messages);
+  value('mq_retention_deleted_bytes_total', 'Value bytes deleted by retention since the broker started.', 'counter', () => broker.store.stats().retention.bytes);
+  value('mq_retention_delete_seconds_total', 'Time spent in retention deletes (fsync not included) since the broker started.', 'counter', () => broker.store.stats().retention.ms / 1000);
+  const disk = (f: (d: NonNullable<ReturnType<StorageUpkeep['disk']>>) => number) => (): number => {
+    const d = upkeepFor(broker).disk();
+    return d ? f(d) : 0;
+  };
+  value('mq_disk_free_bytes', 'Free space on the file system of the data directory (0 in memory).', 'gauge', disk((d) => d.free_bytes));
+  value('mq_disk_total_bytes', 'Size of the file system of the data directory (0 in memory).', 'gauge', disk((d) => d.total_bytes));
+  value('mq_disk_low_threshold_bytes', 'diskLowBytes: free space below which the broker warns.', 'gauge', () => broker.config.diskLowBytes);
+  value('mq_disk_full', '1 while writes are refused because the disk is full (507 DISK_FULL), else 0.', 'gauge', () => (broker.host.diskFull ? 1 : 0));
+  value('mq_disk_full_refused_writes_total', 'Writes refused with DISK_FULL since the broker started.', 'counter', () => broker.host.diskFullRefusals);
   value('mq_connections_open', 'Open client TCP connections.', 'gauge', () => extras().connections);
   value('mq_inflight_requests', 'HTTP requests being handled (long-polls included).', 'gauge', () => extras().inflightRequests);
   value('mq_streams_open', 'Open SSE message streams (GET /v1/topics/{t}/stream).', 'gauge', () => broker.streams.open);

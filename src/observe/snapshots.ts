@@ -69,6 +69,7 @@ export class StatusPoller {
 export function healthOf(s: BrokerSnapshot): Health {
   if (!s.ok) return {healthy: false, problems: [`unreachable (${s.error.code}: ${s.error.message})`], warnings: []};
   const st = s.status;
+  if (st.node.role === 'lb') return lbHealth(st);
   const problems: string[] = [];
   const warnings: string[] = [];
   if (st.node.state !== 'serving') problems.push(`node ${st.node.id} is ${st.node.state}`);
@@ -78,6 +79,17 @@ export function healthOf(s: BrokerSnapshot): Health {
   if (parts && parts.under_replicated > 0) warnings.push(`${parts.under_replicated} partition(s) under-replicated`);
   for (const b of st.cluster?.brokers ?? []) if (b.status === 'unreachable') warnings.push(`broker ${b.id} (${b.url}) unreachable from node ${st.node.id}`);
   if (st.storage && st.storage.synchronous !== 'FULL') warnings.push(`UNSAFE durability: synchronous=${st.storage.synchronous}`);
+  return {healthy: problems.length === 0, problems, warnings};
+}
+
+/** An lb is healthy while it serves and at least one of its upstreams takes requests; each one out is a warning. */
+function lbHealth(st: StatusModel): Health {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (st.node.state !== 'serving') problems.push(`lb is ${st.node.state}`);
+  const ups = st.lb?.upstreams ?? [];
+  if (!ups.some((u) => u.state === 'up' || u.state === 'unknown')) problems.push('no healthy upstream');
+  for (const u of ups) if (u.state === 'down' || u.state === 'ejected') warnings.push(`upstream ${u.url} is ${u.state}${u.last_error ? ` (${u.last_error})` : ''}`);
   return {healthy: problems.length === 0, problems, warnings};
 }
 

@@ -13,6 +13,7 @@ import {
   type QueueRow,
   type RaftSnapshotRecord,
   type ReadLimits,
+  type RetentionStats,
   type StoreStats,
   type StoredMessage,
 } from './types.js';
@@ -48,6 +49,7 @@ export class MemoryStore implements LogStore {
   private readonly syncOnCommit: boolean;
   private depth = 0;
   private commits = 0;
+  private readonly removed: RetentionStats = {passes: 0, messages: 0, bytes: 0, ms: 0, maxMs: 0, lastAt: 0};
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.syncOnCommit = opts.syncOnCommit ?? true;
@@ -331,8 +333,18 @@ export class MemoryStore implements LogStore {
       );
       const bytes = removed.reduce((n, m) => n + m.value.length, 0);
       this.setState(p, {...st, logStart: upTo, bytes: st.bytes - bytes});
+      const r = this.removed;
+      const before = {...r};
+      this.mutate(
+        () => Object.assign(r, {passes: r.passes + 1, messages: r.messages + removed.length, bytes: r.bytes + bytes, lastAt: Date.now()}),
+        () => Object.assign(r, before),
+      );
       return {count: removed.length, bytes, logStart: upTo};
     });
+  }
+
+  reclaim(): number {
+    return 0;
   }
 
   offsetForBytes(pid: number, maxBytes: number): number {
@@ -548,7 +560,7 @@ export class MemoryStore implements LogStore {
   }
 
   stats(): StoreStats {
-    return {commits: this.commits, journalMode: 'MEMORY', synchronous: this.syncOnCommit ? 'FULL' : 'OFF', walBytes: 0, dbBytes: 0};
+    return {commits: this.commits, journalMode: 'MEMORY', synchronous: this.syncOnCommit ? 'FULL' : 'OFF', walBytes: 0, dbBytes: 0, retention: {...this.removed}};
   }
 
   close(): void {}

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import {MqError} from '../errors.js';
 import {MemoryStore, type MemoryStoreOptions} from './memory-store.js';
 import {sqliteNativeBinding} from './native.js';
@@ -34,7 +35,11 @@ export async function openSqliteStore(opts: OpenStoreOptions): Promise<SqliteSto
   const binding = sqliteNativeBinding();
   const db = new Database(file, binding ? {nativeBinding: binding as unknown as string} : {});
   try {
+    // must precede the first table: a new database returns freed pages to the file system (see SqliteStore.reclaim)
+    if (isEmpty(db)) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
+    // a WAL that grew during a burst (or a long backup read) is cut back to this size after its next checkpoint
+    db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
     db.pragma(`synchronous = ${sync.toUpperCase()}`);
     db.pragma(`cache_size = -${Math.ceil((opts.cacheBytes ?? 64 * 1024 * 1024) / 1024)}`);
     db.pragma('temp_store = MEMORY');
@@ -49,6 +54,7 @@ export async function openSqliteStore(opts: OpenStoreOptions): Promise<SqliteSto
       if (fresh || version === 0) db.pragma(`user_version = ${FORMAT_VERSION}`);
       else migrate(db, version, FORMAT_VERSION);
     }
+    convertAutoVacuum(db, file);
     const mode = String(db.pragma('journal_mode', {simple: true})).toLowerCase();
     if (mode !== 'wal') throw new MqError('INVALID_CONFIG', `could not enable WAL on ${file} (journal_mode=${mode})`);
   } catch (error) {
@@ -56,6 +62,35 @@ export async function openSqliteStore(opts: OpenStoreOptions): Promise<SqliteSto
     throw error;
   }
   return new SqliteStore(db, file);
+}
+
+const WAL_KEEP_BYTES = 64 * 1024 * 1024;
+/** Databases up to this size are converted to incremental vacuum at start-up; larger ones through backup and restore. */
+export const AUTO_VACUUM_CONVERT_BYTES_MAX = 256 * 1024 * 1024;
+
+function isEmpty(db: BetterSqlite3.Database): boolean {
+  return (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as {n: number}).n === 0;
+}
+
+/**
+ * Databases created before mq set auto_vacuum never give space back. The setting only changes with a VACUUM, which
+ * rewrites the whole file (and needs as much free space again, which is checked): done here for databases small
+ * enough to be quick, else left to `mq restore` (offline, see docs/operations.md). A VACUUM that fails (a full disk)
+ * changes nothing, and the broker runs on without it.
+ */
+export function convertAutoVacuum(db: BetterSqlite3.Database, file: string, maxBytes = AUTO_VACUUM_CONVERT_BYTES_MAX): boolean {
+  if (db.pragma('auto_vacuum', {simple: true}) !== 0) return false;
+  const bytes = fs.statSync(file).size + (fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0);
+  if (bytes > maxBytes) return false;
+  const st = fs.statfsSync(path.dirname(file));
+  if (st.bavail * st.bsize < 2 * bytes + WAL_KEEP_BYTES) return false;
+  try {
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.exec('VACUUM');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function openMemoryStore(opts?: MemoryStoreOptions): MemoryStore {

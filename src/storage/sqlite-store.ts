@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import {entryCrc, messageCrc} from './crc.js';
 import {CorruptionError} from './corruption.js';
+import {diskFullError, isDiskFull} from './disk-full.js';
+import {MqError} from '../errors.js';
 import {createPartitionSql, dropPartitionSql, partitionSql, STATEMENTS} from './sql.js';
 import {
   EntryKind,
@@ -17,6 +19,7 @@ import {
   type QueueStatus,
   type RaftSnapshotRecord,
   type ReadLimits,
+  type RetentionStats,
   type StoreStats,
   type StoredMessage,
   type ValueType,
@@ -81,6 +84,13 @@ export class SqliteStore implements LogStore {
   private readonly perPartition = new Map<number, PartitionStatements>();
   private readonly runInTransaction: (fn: () => unknown) => unknown;
   private commits = 0;
+  /** Nesting of transaction() calls: SQLite's own flag cannot tell a nested call whose outer transaction vanished. */
+  private depth = 0;
+  /** Why the enclosing transaction was rolled back under a nested call (see transaction()). */
+  private lost: Error | undefined;
+  private readonly removed: RetentionStats = {passes: 0, messages: 0, bytes: 0, ms: 0, maxMs: 0, lastAt: 0};
+  private readonly pendingRemovals: Array<[DeleteResult, number]> = [];
+  private reclaimedPages = 0;
 
   constructor(
     private readonly db: Db,
@@ -93,11 +103,33 @@ export class SqliteStore implements LogStore {
     this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
+  /**
+   * A statement that fails for lack of space (or an I/O error) may take the whole transaction with it: SQLite rolls
+   * back everything when it cannot undo just the statement. A caller that catches a nested failure and carries on
+   * (the group committer does, to fail one operation alone) would then run its next statements outside any
+   * transaction, each committed on its own. So once the enclosing transaction is gone, every nested call fails with
+   * the original error until the outermost one unwinds, and nothing of the batch is written.
+   */
   transaction<T>(fn: () => T): T {
-    const outermost = !this.db.inTransaction;
-    const result = this.runInTransaction(fn) as T;
-    if (outermost) this.commits++;
-    return result;
+    const outermost = this.depth === 0;
+    if (!outermost && !this.db.inTransaction) throw this.lost ?? new MqError('INTERNAL', 'the enclosing transaction was rolled back', undefined, false);
+    this.depth++;
+    try {
+      const result = this.runInTransaction(fn) as T;
+      if (outermost) {
+        this.commits++;
+        this.settleRemovals(true);
+      }
+      return result;
+    } catch (error) {
+      if (outermost) this.settleRemovals(false);
+      const e = isDiskFull(error) ? diskFullError(error) : error;
+      if (!outermost && !this.db.inTransaction) this.lost ??= e as Error;
+      throw outermost && this.lost ? this.lost : e;
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.lost = undefined;
+    }
   }
 
   private stmts(pid: number): PartitionStatements {
@@ -271,7 +303,8 @@ export class SqliteStore implements LogStore {
   }
 
   deleteBefore(pid: number, offset: number): DeleteResult {
-    return this.transaction(() => {
+    const started = performance.now();
+    const result = this.transaction(() => {
       const st = this.mustState(pid);
       const upTo = Math.min(Math.max(offset, st.logStart), st.nextOffset);
       if (upTo === st.logStart) return {count: 0, bytes: 0, logStart: st.logStart};
@@ -281,6 +314,10 @@ export class SqliteStore implements LogStore {
       this.saveState({...st, logStart: upTo, bytes: st.bytes - b});
       return {count: n, bytes: b, logStart: upTo};
     });
+    // counted once the enclosing transaction commits: a removal that is rolled back removed nothing
+    if (result.count > 0) this.pendingRemovals.push([result, performance.now() - started]);
+    if (this.depth === 0) this.settleRemovals(true);
+    return result;
   }
 
   offsetForBytes(pid: number, maxBytes: number): number {
@@ -443,7 +480,45 @@ export class SqliteStore implements LogStore {
       synchronous: sync,
       walBytes: size(`${this.file}-wal`),
       dbBytes: size(this.file),
+      retention: {...this.removed},
+      space: this.space(),
     };
+  }
+
+  private settleRemovals(committed: boolean): void {
+    if (committed) for (const [d, ms] of this.pendingRemovals) countRemoval(this.removed, d, ms);
+    this.pendingRemovals.length = 0;
+  }
+
+  private space(): NonNullable<StoreStats['space']> {
+    const pragma = (name: string): number => Number(this.db.pragma(name, {simple: true}));
+    return {
+      pageBytes: pragma('page_size'),
+      pages: pragma('page_count'),
+      freePages: pragma('freelist_count'),
+      autoVacuum: (['none', 'full', 'incremental'] as const)[pragma('auto_vacuum')] ?? 'none',
+      reclaimedPages: this.reclaimedPages,
+    };
+  }
+
+  /**
+   * Gives free pages back to the file system (incremental vacuum: pages from the end of the file move into free slots
+   * and the file is cut at the next checkpoint). Steady retention needs none of this, since new messages reuse the
+   * pages old ones freed; it matters after the log shrank for good (lower retention, a deleted topic). Pages up to
+   * `keepPages` stay free for that reuse; at most `pagesMax` move per call, so a call costs a bounded transaction.
+   */
+  reclaim(pagesMax: number, keepPages: number): number {
+    if (this.space().autoVacuum !== 'incremental') return 0;
+    const excess = (this.db.pragma('freelist_count', {simple: true}) as number) - keepPages;
+    if (excess <= 0) return 0;
+    const before = this.db.pragma('page_count', {simple: true}) as number;
+    this.transaction(() => this.db.pragma(`incremental_vacuum(${Math.min(excess, pagesMax)})`));
+    const freed = Math.max(0, before - (this.db.pragma('page_count', {simple: true}) as number));
+    this.reclaimedPages += freed;
+    // the file is cut only by a checkpoint, and SQLite's automatic one waits for 1,000 more pages of WAL, which a quiet
+    // broker may not write for a long time; a passive one copies at most this step's pages and never waits for anyone
+    if (freed > 0) this.db.pragma('wal_checkpoint(PASSIVE)');
+    return freed;
   }
 
   close(): void {
@@ -451,3 +526,11 @@ export class SqliteStore implements LogStore {
   }
 }
 
+function countRemoval(r: RetentionStats, d: DeleteResult, ms: number): void {
+  r.passes++;
+  r.messages += d.count;
+  r.bytes += d.bytes;
+  r.ms += ms;
+  r.maxMs = Math.max(r.maxMs, ms);
+  r.lastAt = Date.now();
+}

@@ -214,6 +214,12 @@ export interface LogStore {
   deleteMeta(key: string): void;
   listMeta(prefix: string): Array<[string, string]>;
 
+  /**
+   * Returns free space to the file system: at most `pagesMax` pages, keeping `keepPages` free for reuse. Returns how
+   * many pages the file shrank by (0 where there is nothing to give back, as in memory).
+   */
+  reclaim(pagesMax: number, keepPages: number): number;
+
   /** Counters for /status: durable commits (each one WAL fsync when synchronous=FULL). */
   stats(): StoreStats;
   close(): void;
@@ -225,4 +231,20 @@ export interface StoreStats {
   synchronous: string;
   walBytes: number;
   dbBytes: number;
+  /** What retention (deleteBefore) removed since the store was opened. */
+  retention: RetentionStats;
+  /** How the database file uses its pages (SQLite only). */
+  space?: {pageBytes: number; pages: number; freePages: number; autoVacuum: 'none' | 'full' | 'incremental'; reclaimedPages: number};
+}
+
+export interface RetentionStats {
+  /** Calls that removed something, and what they removed. */
+  passes: number;
+  messages: number;
+  bytes: number;
+  /** Time spent in those deletes (inside their transactions; the commit's fsync is not included), total and longest. */
+  ms: number;
+  maxMs: number;
+  /** Wall-clock ms of the last removal; 0 if none yet. */
+  lastAt: number;
 }

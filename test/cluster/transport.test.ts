@@ -7,7 +7,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url';
 import {afterEach, describe, expect, test} from 'vitest';
 import type {Message, NodeId} from '../../src/cluster/raft/index.js';
 import {FrameReader, FrameType, encodeFrame, type Frame} from '../../src/cluster/transport/frames.js';
-import {PROTOCOL_VERSION, checkHello, decodeReject, encodeGreeting, newNonce, type Greeting} from '../../src/cluster/transport/handshake.js';
+import {PROTOCOL_V1, PROTOCOL_RANGE, checkHello, decodeReject, encodeGreeting, newNonce, type Greeting} from '../../src/cluster/transport/handshake.js';
 import {decodeMessages, encodeMessages} from '../../src/cluster/transport/message-codec.js';
 import {createTcpTransport, type RejectEvent, type TcpTransport, type TcpTransportOptions} from '../../src/cluster/transport/tcp-transport.js';
 import type {GroupMessage} from '../../src/cluster/transport/types.js';
@@ -122,7 +122,7 @@ class RawPeer {
   }
 
   async hello(g: Partial<Greeting> & {to: NodeId}, secret = SECRET, step?: number): Promise<void> {
-    const greeting: Greeting = {protocol: PROTOCOL_VERSION, clusterId: CLUSTER, from: 1, url: 'http://raw', peerUrl: 'tcp://raw', nonce: newNonce(), ...g};
+    const greeting: Greeting = {protocol: PROTOCOL_V1, clusterId: CLUSTER, from: 1, url: 'http://raw', peerUrl: 'tcp://raw', nonce: newNonce(), ...g};
     await this.write(encodeFrame(FrameType.HELLO, encodeGreeting('hello', greeting, secret)), step);
   }
 }
@@ -136,7 +136,8 @@ async function rawAcceptor(self: NodeId, after: (peer: RawPeer) => void): Promis
     void p.next(FrameType.HELLO).then((f) => {
       const r = checkHello(f.payload, {clusterId: CLUSTER, secret: SECRET, self, isPeer: () => true});
       if (!r.ok) throw new Error(r.message);
-      const welcome: Greeting = {protocol: PROTOCOL_VERSION, clusterId: CLUSTER, from: self, to: r.greeting.from, url: 'http://raw', peerUrl: 'tcp://raw', nonce: newNonce()};
+      // laid out as the HELLO was, with the version the check agreed on
+      const welcome: Greeting = {protocol: r.protocol, clusterId: CLUSTER, from: self, to: r.greeting.from, url: 'http://raw', peerUrl: 'tcp://raw', nonce: newNonce(), ...(r.greeting.range ? {range: PROTOCOL_RANGE} : {})};
       socket.write(encodeFrame(FrameType.WELCOME, encodeGreeting('welcome', welcome, SECRET, r.greeting.nonce)));
       after(p);
     });
@@ -241,7 +242,7 @@ describe('tcp transport', () => {
     const rb = rejects(b);
     b.setPeer(1, {host: HOST, port: 1});
     const raw = await RawPeer.dial(b.address().port);
-    await raw.hello({to: 2, protocol: PROTOCOL_VERSION + 1});
+    await raw.hello({to: 2, protocol: PROTOCOL_V1 + 1});
     expect(decodeReject((await raw.next(FrameType.REJECT)).payload).code).toBe('PROTOCOL_MISMATCH');
     await waitFor(() => raw.closed, 'close');
     expect(rb[0]).toMatchObject({direction: 'sent', code: 'PROTOCOL_MISMATCH'});

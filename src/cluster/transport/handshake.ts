@@ -1,9 +1,61 @@
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
+import {MqError} from '../../errors.js';
 import type {NodeId} from '../raft/index.js';
 import {ByteReader, ByteWriter, TransportError} from './binary.js';
 
-/** Bumped whenever frames or messages change incompatibly; brokers of different versions refuse each other. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Peer protocol versions. 1: the first release, whose greetings carry one fixed version number (a peer refuses any
+ * other). 2: greetings negotiate: a HELLO carries the range of versions the dialer speaks, the acceptor picks the
+ * highest both speak and says which in its WELCOME; frames and messages are as in 1. A broker speaks every version in
+ * [PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_MAX], so during a rolling upgrade old and new brokers agree on the highest
+ * version both have, and refuse each other only when they share none (see docs/operations.md, "Upgrades").
+ */
+export const PROTOCOL_VERSION_MIN = 1;
+export const PROTOCOL_VERSION_MAX = 2;
+/** Version 1's greeting layout leads with this number; version 2's with NEGOTIATE, which no version 1 broker accepts. */
+export const PROTOCOL_V1 = 1;
+const NEGOTIATE = 0;
+const VERSION_MAX = 9999;
+
+export interface ProtocolRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+export const PROTOCOL_RANGE: ProtocolRange = Object.freeze({min: PROTOCOL_VERSION_MIN, max: PROTOCOL_VERSION_MAX});
+
+/** `2` or `1-2`: the versions a broker speaks (the hidden peerProtocol setting simulates other releases with it). */
+export function parseProtocolRange(text: string): ProtocolRange {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2] ?? m?.[1]);
+  if (!m || min < 1 || max < min || max > VERSION_MAX) {
+    throw new MqError('INVALID_CONFIG', `invalid peer protocol range ${JSON.stringify(text)} (expected N or MIN-MAX, 1 <= MIN <= MAX)`);
+  }
+  return {min, max};
+}
+
+let processRange: ProtocolRange = PROTOCOL_RANGE;
+
+/**
+ * The versions this process's transports speak when not told (TcpTransportOptions.protocol). Only `mq broker start`
+ * with the hidden peerProtocol setting changes it, to pose as another release in mixed-version tests.
+ */
+export function processProtocolRange(): ProtocolRange {
+  return processRange;
+}
+
+export function setProcessProtocolRange(r: ProtocolRange): void {
+  processRange = Object.freeze({...r});
+}
+
+export const formatRange = (r: ProtocolRange): string => (r.min === r.max ? String(r.min) : `${r.min}-${r.max}`);
+
+/** The highest version both ranges hold, or undefined when they share none. */
+export function agreeOn(a: ProtocolRange, b: ProtocolRange): number | undefined {
+  const v = Math.min(a.max, b.max);
+  return v >= Math.max(a.min, b.min) ? v : undefined;
+}
 
 /**
  * Why a handshake was refused. `WRONG_DIRECTION`: only the lower id of a pair dials, so a HELLO from a higher id
@@ -29,7 +81,13 @@ const REJECT_MESSAGE_BYTES_MAX = 1024;
 
 /** What each side says about itself: HELLO from the dialer, WELCOME from the acceptor. */
 export interface Greeting {
+  /**
+   * A version 1 greeting (no `range`): the version, which must be PROTOCOL_V1. A negotiating greeting: 0 in a HELLO,
+   * and in a WELCOME the version the acceptor chose.
+   */
   readonly protocol: number;
+  /** Negotiating greetings only: the versions the sender speaks. */
+  readonly range?: ProtocolRange;
   readonly clusterId: string;
   readonly from: NodeId;
   readonly to: NodeId;
@@ -67,6 +125,11 @@ function mac(kind: GreetingKind, secret: Uint8Array, signed: Uint8Array, dialerN
  */
 export function encodeGreeting(kind: GreetingKind, g: Greeting, secret: Uint8Array, dialerNonce?: Uint8Array): Buffer {
   const w = new ByteWriter(128);
+  if (g.range) {
+    w.uvarint(NEGOTIATE);
+    w.uvarint(g.range.min);
+    w.uvarint(g.range.max);
+  }
   w.uvarint(g.protocol);
   w.string(g.clusterId);
   w.uvarint(g.from);
@@ -85,11 +148,23 @@ interface Decoded {
   mac: Uint8Array;
 }
 
-/** The protocol version leads so that it can be read even when the rest is laid out by a version we do not know. */
-function decodeGreeting(payload: Uint8Array): Decoded | {protocol: number} {
+/**
+ * The version (or NEGOTIATE) leads so that it can be read even when the rest is laid out by a version we do not
+ * know. A broker that speaks only version 1 reads NEGOTIATE as an unknown version, as the first release does.
+ */
+function decodeGreeting(payload: Uint8Array, speaks: ProtocolRange): Decoded | {protocol: number} {
   const r = new ByteReader(payload);
-  const protocol = r.uvarint('protocol');
-  if (protocol !== PROTOCOL_VERSION) return {protocol};
+  const first = r.uvarint('protocol');
+  let range: ProtocolRange | undefined;
+  if (first === NEGOTIATE && speaks.max > PROTOCOL_V1) {
+    const min = r.uvarint('protocol min');
+    const max = r.uvarint('protocol max');
+    if (min < 1 || max < min || max > VERSION_MAX) throw new TransportError('PROTOCOL_ERROR', `protocol range ${min}-${max}`);
+    range = {min, max};
+  } else if (first !== PROTOCOL_V1) {
+    return {protocol: first};
+  }
+  const protocol = range ? r.uvarint('protocol') : first;
   const clusterId = r.string('cluster id', CLUSTER_ID_BYTES_MAX);
   const from = r.uvarint('from');
   const to = r.uvarint('to');
@@ -100,11 +175,15 @@ function decodeGreeting(payload: Uint8Array): Decoded | {protocol: number} {
   const signedBytes = payload.length - r.remaining;
   const m = r.raw(MAC_BYTES, 'mac');
   r.end('greeting');
-  return {greeting: {protocol, clusterId, from, to, url, peerUrl, nonce}, signed: payload.subarray(0, signedBytes), mac: m};
+  const greeting: Greeting = range ? {protocol, range, clusterId, from, to, url, peerUrl, nonce} : {protocol, clusterId, from, to, url, peerUrl, nonce};
+  return {greeting, signed: payload.subarray(0, signedBytes), mac: m};
 }
 
-/** On failure `from` is the sender's claimed id when the greeting parsed that far (for logs only: it is unverified). */
-export type CheckResult = {ok: true; greeting: Greeting} | {ok: false; code: RejectCode; message: string; from?: NodeId};
+/**
+ * On success `protocol` is the version the connection speaks. On failure `from` is the sender's claimed id when the
+ * greeting parsed that far (for logs only: it is unverified).
+ */
+export type CheckResult = {ok: true; greeting: Greeting; protocol: number} | {ok: false; code: RejectCode; message: string; from?: NodeId};
 
 function refuse(code: RejectCode, message: string, from?: NodeId): CheckResult {
   return from === undefined ? {ok: false, code, message} : {ok: false, code, message, from};
@@ -114,53 +193,84 @@ export interface CheckOptions {
   readonly clusterId: string;
   readonly self: NodeId;
   readonly secret: Uint8Array;
+  /** The versions this broker speaks (default PROTOCOL_RANGE). */
+  readonly speaks?: ProtocolRange;
 }
 
 /**
  * The acceptor's checks, cheapest and most telling first so that a misconfigured peer learns what is wrong:
- * version, cluster, addressee, sender, then the MAC (a wrong secret is the last thing to suspect).
+ * version, cluster, addressee, sender, then the MAC (a wrong secret is the last thing to suspect). A negotiating
+ * HELLO gets the highest version both sides speak; a version 1 HELLO gets version 1 if this broker still speaks it.
  */
 export function checkHello(payload: Uint8Array, o: CheckOptions & {isPeer(id: NodeId): boolean}): CheckResult {
-  return check('hello', payload, o, (g) => {
-    if (g.from === o.self || !o.isPeer(g.from)) return refuse('UNKNOWN_PEER', `node ${g.from} is not a configured peer of node ${o.self}`, g.from);
-    return undefined;
+  const speaks = o.speaks ?? PROTOCOL_RANGE;
+  return check('hello', payload, o, {
+    agree: (g) => {
+      const theirs = g.range ?? {min: PROTOCOL_V1, max: PROTOCOL_V1};
+      const agreed = agreeOn(theirs, speaks);
+      if (agreed !== undefined) return agreed;
+      const why = g.range ? `node ${g.from} speaks protocol ${formatRange(theirs)}` : `node ${g.from} speaks only protocol 1 (an mq release before negotiation)`;
+      return refuse('PROTOCOL_MISMATCH', `no common peer protocol version: ${why}, node ${o.self} speaks ${formatRange(speaks)}; upgrade the older broker`, g.from);
+    },
+    sender: (g) => (g.from === o.self || !o.isPeer(g.from) ? refuse('UNKNOWN_PEER', `node ${g.from} is not a configured peer of node ${o.self}`, g.from) : undefined),
   });
 }
 
-/** The dialer's checks on the answer: it must come from the node it meant to reach, bound to its own nonce. */
-export function checkWelcome(payload: Uint8Array, o: CheckOptions & {peer: NodeId; dialerNonce: Uint8Array}): CheckResult {
+/**
+ * The dialer's checks on the answer: laid out as the HELLO was (negotiating or version 1) and naming the highest
+ * version both sides speak, from the node it meant to reach, bound to its own nonce.
+ */
+export function checkWelcome(payload: Uint8Array, o: CheckOptions & {peer: NodeId; dialerNonce: Uint8Array; negotiated?: boolean}): CheckResult {
+  const speaks = o.speaks ?? PROTOCOL_RANGE;
+  const negotiated = o.negotiated ?? speaks.max > PROTOCOL_V1;
   return check(
     'welcome',
     payload,
     o,
-    (g) => (g.from === o.peer ? undefined : refuse('WRONG_NODE', `dialed node ${o.peer} but node ${g.from} answered`, g.from)),
+    {
+      agree: (g) => {
+        if (!negotiated) return g.range ? refuse('PROTOCOL_ERROR', 'a version 1 HELLO was answered with a negotiating WELCOME', g.from) : PROTOCOL_V1;
+        if (!g.range) return refuse('PROTOCOL_ERROR', 'a negotiating HELLO was answered with a version 1 WELCOME', g.from);
+        const agreed = agreeOn(g.range, speaks);
+        if (agreed !== undefined && g.protocol === agreed) return agreed;
+        return refuse('PROTOCOL_MISMATCH', `node ${g.from} chose protocol ${g.protocol} from ${formatRange(g.range)}; node ${o.self} speaks ${formatRange(speaks)}`, g.from);
+      },
+      sender: (g) => (g.from === o.peer ? undefined : refuse('WRONG_NODE', `dialed node ${o.peer} but node ${g.from} answered`, g.from)),
+    },
     o.dialerNonce,
   );
 }
 
-function check(
-  kind: GreetingKind,
-  payload: Uint8Array,
-  o: CheckOptions,
-  checkSender: (g: Greeting) => CheckResult | undefined,
-  dialerNonce?: Uint8Array,
-): CheckResult {
+interface Steps {
+  /** The version the connection will speak, or why there is none. */
+  agree(g: Greeting): CheckResult | number;
+  sender(g: Greeting): CheckResult | undefined;
+}
+
+function check(kind: GreetingKind, payload: Uint8Array, o: CheckOptions, steps: Steps, dialerNonce?: Uint8Array): CheckResult {
+  const speaks = o.speaks ?? PROTOCOL_RANGE;
   let d: ReturnType<typeof decodeGreeting>;
   try {
-    d = decodeGreeting(payload);
+    d = decodeGreeting(payload, speaks);
   } catch (err) {
     if (err instanceof TransportError) return refuse('PROTOCOL_ERROR', `bad ${kind}: ${err.message}`);
     throw err;
   }
-  if (!('greeting' in d)) return refuse('PROTOCOL_MISMATCH', `protocol ${d.protocol} is not ${PROTOCOL_VERSION}`);
+  if (!('greeting' in d)) {
+    // the first release's words, so that old and new brokers that speak only version 1 say the same
+    if (speaks.max === PROTOCOL_V1) return refuse('PROTOCOL_MISMATCH', `protocol ${d.protocol} is not ${PROTOCOL_V1}`);
+    return refuse('PROTOCOL_MISMATCH', `a greeting laid out for protocol ${d.protocol}, which node ${o.self} (protocol ${formatRange(speaks)}) cannot read`);
+  }
   const g = d.greeting;
+  const agreed = steps.agree(g);
+  if (typeof agreed !== 'number') return agreed;
   if (g.clusterId !== o.clusterId) return refuse('CLUSTER_MISMATCH', `cluster '${g.clusterId}' is not '${o.clusterId}'`, g.from);
   if (g.to !== o.self) return refuse('WRONG_NODE', `addressed to node ${g.to}, but this is node ${o.self}`, g.from);
-  const bad = checkSender(g);
+  const bad = steps.sender(g);
   if (bad) return bad;
   const expected = mac(kind, o.secret, d.signed, dialerNonce);
   if (!timingSafeEqual(expected, d.mac)) return refuse('BAD_AUTH', `the ${kind} from node ${g.from} has a wrong MAC (a different secret?)`, g.from);
-  return {ok: true, greeting: g};
+  return {ok: true, greeting: g, protocol: agreed};
 }
 
 export interface Reject {

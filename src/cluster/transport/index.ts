@@ -2,7 +2,7 @@
 export {localTransport, type GroupMessage, type PeerStatus, type Transport} from './types.js';
 export {TransportError, type TransportErrorCode} from './binary.js';
 export {decodeMessages, encodeMessages} from './message-codec.js';
-export {PROTOCOL_VERSION, type RejectCode} from './handshake.js';
+export {PROTOCOL_RANGE, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN, formatRange, type ProtocolRange, type RejectCode} from './handshake.js';
 export {
   createTcpTransport,
   TcpTransport,

@@ -4,7 +4,7 @@ import type {Random} from '../../util/random.js';
 import type {NodeId} from '../raft/index.js';
 import type {Connection} from './connection.js';
 import {FRAME_BYTES_MAX_DEFAULT} from './frames.js';
-import type {Reject} from './handshake.js';
+import {processProtocolRange, type ProtocolRange, type Reject} from './handshake.js';
 import type {PeerStatus} from './types.js';
 
 /*
@@ -43,6 +43,8 @@ export interface TcpTransportOptions {
   idleTimeoutMs?: number;
   reconnectBackoffMinMs?: number;
   reconnectBackoffMaxMs?: number;
+  /** The peer protocol versions this broker speaks (default: this build's, see processProtocolRange). */
+  protocol?: ProtocolRange;
 }
 
 export type ResolvedTcpOptions = Required<Omit<TcpTransportOptions, 'peers'>> & {handshakeFrameBytesMax: number; handshakesMax: number};
@@ -80,6 +82,8 @@ export interface TcpPeerStatus extends PeerStatus {
   connects: number;
   /** Wall-clock ms of the last frame received; 0 if none. */
   lastReceivedAt: number;
+  /** The peer protocol version agreed with this peer on the current connection (null while not connected). */
+  protocol: number | null;
 }
 
 export function resolveTcpOptions(opts: TcpTransportOptions): ResolvedTcpOptions {
@@ -92,6 +96,7 @@ export function resolveTcpOptions(opts: TcpTransportOptions): ResolvedTcpOptions
     idleTimeoutMs: opts.idleTimeoutMs ?? d.idleTimeoutMs,
     reconnectBackoffMinMs: opts.reconnectBackoffMinMs ?? d.reconnectBackoffMinMs,
     reconnectBackoffMaxMs: opts.reconnectBackoffMaxMs ?? d.reconnectBackoffMaxMs,
+    protocol: opts.protocol ?? processProtocolRange(),
     handshakeFrameBytesMax: d.handshakeFrameBytesMax,
     handshakesMax: d.handshakesMax,
   };
@@ -123,7 +128,11 @@ export interface PeerState {
   /** Failed dials since the last handshake: drives the backoff. */
   attempts: number;
   info: PeerInfo | undefined;
-  stats: Omit<TcpPeerStatus, 'id' | 'address' | 'connected' | 'queued' | 'queuedBytes' | 'dialer' | 'url' | 'peerUrl'>;
+  /** The version agreed on the current connection. */
+  protocol: number | undefined;
+  /** Dialer: the peer refused a negotiating HELLO, so the next dial speaks version 1 (reset when that connection ends). */
+  v1Hello: boolean;
+  stats: Omit<TcpPeerStatus, 'id' | 'address' | 'connected' | 'queued' | 'queuedBytes' | 'dialer' | 'url' | 'peerUrl' | 'protocol'>;
 }
 
 export function newPeerState(id: NodeId, addr: PeerAddress): PeerState {
@@ -135,6 +144,8 @@ export function newPeerState(id: NodeId, addr: PeerAddress): PeerState {
     timer: undefined,
     attempts: 0,
     info: undefined,
+    protocol: undefined,
+    v1Hello: false,
     stats: {sentFrames: 0, receivedFrames: 0, droppedFrames: 0, droppedMessages: 0, rejects: 0, lastReject: undefined, connects: 0, lastReceivedAt: 0},
   };
 }
@@ -149,6 +160,7 @@ export function peerStatus(p: PeerState, dialer: boolean): TcpPeerStatus {
     queuedBytes: p.conn?.queuedBytes ?? 0,
     url: p.info?.url,
     peerUrl: p.info?.peerUrl,
+    protocol: p.conn ? (p.protocol ?? null) : null,
     ...p.stats,
   };
 }

@@ -6,7 +6,7 @@ import {TransportError} from './binary.js';
 import {Connection} from './connection.js';
 import {FrameType, frameTypeName, type Frame} from './frames.js';
 import {
-  PROTOCOL_VERSION,
+  PROTOCOL_V1,
   checkHello,
   checkWelcome,
   decodeReject,
@@ -63,6 +63,8 @@ export class TcpTransport implements Transport {
     reject: [] as Array<(ev: RejectEvent) => void>,
   };
   private readonly warned = new Map<string, number>();
+  /** Dials that sent a version 1 HELLO (to a peer that refused a negotiating one, or because we speak only 1). */
+  private readonly v1Dials = new WeakSet<Connection>();
   private listening = false;
   private stopped = false;
   private closing: Promise<void> | undefined;
@@ -266,12 +268,16 @@ export class TcpTransport implements Transport {
     conn.peer = p.id;
     conn.nonce = newNonce();
     p.dial = conn;
-    socket.once('connect', () => conn.send(FrameType.HELLO, encodeGreeting('hello', this.greeting(p.id, conn.nonce!), this.o.secret)));
+    const v1 = this.o.protocol.max === PROTOCOL_V1 || (p.v1Hello && this.o.protocol.min === PROTOCOL_V1);
+    if (v1) this.v1Dials.add(conn);
+    socket.once('connect', () => conn.send(FrameType.HELLO, encodeGreeting('hello', this.greeting(p.id, conn.nonce!, v1 ? PROTOCOL_V1 : 0), this.o.secret)));
   }
 
-  private greeting(to: NodeId, nonce: Uint8Array): Greeting {
+  /** `protocol` PROTOCOL_V1: a version 1 greeting; otherwise a negotiating one (0 in a HELLO, the choice in a WELCOME). */
+  private greeting(to: NodeId, nonce: Uint8Array, protocol: number): Greeting {
     const {clusterId, info} = this.o;
-    return {protocol: PROTOCOL_VERSION, clusterId, from: this.nodeId, to, url: info.url, peerUrl: info.peerUrl, nonce};
+    const g = {protocol, clusterId, from: this.nodeId, to, url: info.url, peerUrl: info.peerUrl, nonce};
+    return protocol === PROTOCOL_V1 ? g : {...g, range: this.o.protocol};
   }
 
   private onFrame(c: Connection, f: Frame): void {
@@ -300,25 +306,27 @@ export class TcpTransport implements Transport {
 
   private onHello(c: Connection, payload: Buffer): void {
     const {clusterId, secret} = this.o;
-    const res = checkHello(payload, {clusterId, secret, self: this.nodeId, isPeer: (id) => this.states.has(id)});
+    const res = checkHello(payload, {clusterId, secret, self: this.nodeId, speaks: this.o.protocol, isPeer: (id) => this.states.has(id)});
     if (!res.ok) return this.refuse(c, res.code, res.message, res.from);
     const g = res.greeting;
     if (this.dials(g.from)) {
       return this.refuse(c, 'WRONG_DIRECTION', `node ${g.from} has the higher id: node ${this.nodeId} dials it, not the reverse`, g.from);
     }
-    // WELCOME goes out before established() makes the connection usable, so it precedes any MESSAGES.
-    c.send(FrameType.WELCOME, encodeGreeting('welcome', this.greeting(g.from, newNonce()), secret, g.nonce));
-    this.established(c, g);
+    // WELCOME goes out before established() makes the connection usable, so it precedes any MESSAGES. It is laid out
+    // as the HELLO was: a version 1 dialer reads nothing else.
+    c.send(FrameType.WELCOME, encodeGreeting('welcome', this.greeting(g.from, newNonce(), g.range ? res.protocol : PROTOCOL_V1), secret, g.nonce));
+    this.established(c, g, res.protocol);
   }
 
   private onWelcome(c: Connection, payload: Buffer): void {
     const {clusterId, secret} = this.o;
-    const res = checkWelcome(payload, {clusterId, secret, self: this.nodeId, peer: c.peer!, dialerNonce: c.nonce!});
+    const negotiated = !this.v1Dials.has(c);
+    const res = checkWelcome(payload, {clusterId, secret, self: this.nodeId, speaks: this.o.protocol, peer: c.peer!, dialerNonce: c.nonce!, negotiated});
     if (!res.ok) return this.refuse(c, res.code, res.message, c.peer);
-    this.established(c, res.greeting);
+    this.established(c, res.greeting, res.protocol);
   }
 
-  private established(c: Connection, g: Greeting): void {
+  private established(c: Connection, g: Greeting, protocol: number): void {
     const p = this.states.get(g.from);
     if (!p) return c.close('the peer was removed during the handshake');
     if (p.dial === c) p.dial = undefined;
@@ -332,7 +340,8 @@ export class TcpTransport implements Transport {
     p.stats.connects++;
     p.stats.lastReceivedAt = Date.now();
     p.info = {url: g.url, peerUrl: g.peerUrl};
-    this.log.info({peer: p.id, remote: c.remote, dialed: c.dialed, url: g.url}, 'peer connected');
+    p.protocol = protocol;
+    this.log.info({peer: p.id, remote: c.remote, dialed: c.dialed, url: g.url, protocol}, 'peer connected');
     for (const h of this.handlers.peerInfo) this.callSafely(() => h(p.id, p.info!), 'peer info');
   }
 
@@ -365,6 +374,18 @@ export class TcpTransport implements Transport {
       rej = {code: 'PROTOCOL_ERROR', message: `unreadable REJECT: ${(err as Error).message}`};
     }
     const peer = c.peer;
+    const p = peer === undefined ? undefined : this.states.get(peer);
+    if (p && c.dialed && c.state === 'handshake' && rej.code === 'PROTOCOL_MISMATCH') {
+      // a broker of the first release refuses a negotiating HELLO: speak its version on the next dial, if we still
+      // do (a broker that refuses version 1 too shares no version with us: back to negotiating, and the warning)
+      const fallback = !this.v1Dials.has(c) && this.o.protocol.min === PROTOCOL_V1;
+      p.v1Hello = fallback;
+      if (fallback) {
+        this.log.info({peer, remote: c.remote, reason: rej.message}, 'the peer speaks only protocol 1 (an older mq): dialing it again with that');
+        c.close('the peer speaks only protocol 1');
+        return;
+      }
+    }
     this.warn(`rejected:${rej.code}:${peer ?? c.remote}`, {peer, remote: c.remote, code: rej.code, reason: rej.message}, 'the peer refused the connection');
     if (peer !== undefined) this.countReject(peer, rej);
     this.emitReject({direction: 'received', ...rej, peer, remote: c.remote});
@@ -389,6 +410,9 @@ export class TcpTransport implements Transport {
       else this.log.debug({peer: p.id, reason}, 'peer dial failed');
     } else if (p.conn === c) {
       p.conn = undefined;
+      p.protocol = undefined;
+      // the peer may come back upgraded: negotiate again
+      p.v1Hello = false;
       this.log.info({peer: p.id, reason}, 'peer disconnected');
       this.unreachable(p.id);
     }

@@ -19,6 +19,8 @@ export interface PeerStatus {
   /** Frames not sent (no connection, a full queue); refused handshakes, in either direction. */
   droppedFrames?: number;
   rejects?: number;
+  /** The peer protocol version agreed on the current connection (null or absent while not connected). */
+  protocol?: number | null;
 }
 
 /**
