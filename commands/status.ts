@@ -45,6 +45,7 @@ export default class Status extends MqCommand {
     }
     const {splitUrls} = await import('../src/observe/snapshots.js');
     const run = await import('../src/cli/status-run.js');
+    const {supervisorExtra} = await import('../src/up/up-status.js');
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();
     process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
@@ -59,6 +60,7 @@ export default class Status extends MqCommand {
       out: (text: string) => process.stdout.write(text + '\n'),
       err: (text: string) => process.stderr.write(text + '\n'),
       signal: stop.signal,
+      extra: supervisorExtra(this.connection?.dataDir),
     };
     try {
       const code = flags['exit-when-healthy'] ? await run.statusUntilHealthy(opts) : flags.watch ? await run.statusWatch(opts) : await run.statusOnce(opts);

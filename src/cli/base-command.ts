@@ -1,13 +1,15 @@
-import {Command, Flags, Errors} from '@oclif/core';
+import {Command, Flags, Errors, type Interfaces} from '@oclif/core';
 import {MqClient} from '../client/index.js';
 import {MqError} from '../errors.js';
 import {ExitCode} from './exit-codes.js';
 import {c} from './output.js';
+import {resolveConnection, type Connection} from './context-resolve.js';
 
 /** Flags every command that talks to a broker takes (DESIGN §7). */
 export const connectionFlags = {
   url: Flags.string({description: 'Broker or lb URL.', env: 'MQ_URL', default: 'http://127.0.0.1:7070', helpGroup: 'GLOBAL'}),
   token: Flags.string({description: 'Bearer token.', env: 'MQ_TOKEN', helpGroup: 'GLOBAL'}),
+  context: Flags.string({description: 'Use this named context (mq context list); also MQ_CONTEXT.', helpGroup: 'GLOBAL'}),
   json: Flags.boolean({description: 'Machine-readable JSON output.', default: false, helpGroup: 'GLOBAL'}),
 };
 
@@ -16,7 +18,38 @@ export const jsonFlag = {json: connectionFlags.json};
 /** Maps typed errors to exit codes and prints them once, as JSON with --json, else as one readable line. */
 export abstract class MqCommand extends Command {
   protected jsonMode = false;
+  /** Where a command that takes --context talks to, resolved as DESIGN §7 says (set by parse). */
+  protected connection: Connection | undefined;
   private clients: MqClient[] = [];
+
+  /**
+   * For commands that take --context: replaces `url` and `token` with the resolved connection (flags > --context >
+   * MQ_URL/MQ_TOKEN > MQ_CONTEXT > directory context > selected context > config file > defaults). oclif fills a flag
+   * from its environment variable or default too, so only what was typed counts as a flag here.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- oclif's own bounds (its FlagOutput is not exported)
+  protected override async parse<F extends {[name: string]: any}, B extends {[name: string]: any}, A extends {[name: string]: any}>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const out = await super.parse(options, argv);
+    if (!options?.flags || !('context' in options.flags) || !('url' in options.flags)) return out;
+    const flags = out.flags as Record<string, unknown>;
+    const typed = (name: string): boolean => out.raw.some((t) => t.type === 'flag' && t.flag === name);
+    const conn = resolveConnection({
+      flags: {
+        url: typed('url') ? (flags.url as string | string[]) : undefined,
+        token: typed('token') ? (flags.token as string) : undefined,
+        context: flags.context as string | undefined,
+      },
+      env: process.env,
+      cwd: process.cwd(),
+    });
+    this.connection = conn;
+    if (!typed('url')) flags.url = Array.isArray(flags.url) ? conn.urls : conn.url;
+    if ('token' in options.flags) flags.token = conn.token;
+    return out;
+  }
 
   protected makeClient(flags: {url: string; token?: string}, opts: {timeoutMs?: number} = {}): MqClient {
     const client = new MqClient({url: flags.url, token: flags.token, timeoutMs: opts.timeoutMs});
@@ -59,7 +92,4 @@ export abstract class MqCommand extends Command {
   }
 }
 
-/** A usage problem the flag parser cannot see (e.g. two flags that exclude each other): exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export {UsageError} from './usage-error.js';

@@ -20,6 +20,18 @@ export interface StatusRunOptions {
   err: (text: string) => void;
   /** Ends --watch (Ctrl-C) and cuts a wait short. */
   signal: AbortSignal;
+  /** More to show after the brokers (the `mq up` supervisor's children and restarts): text, and a key for summary JSON. */
+  extra?: () => {text: string; key: string; json: unknown} | undefined;
+}
+
+function withExtra(o: StatusRunOptions, text: string): string {
+  const x = o.extra?.();
+  return x ? `${text}\n\n${x.text}` : text;
+}
+
+function jsonWithExtra(o: StatusRunOptions, doc: object): object {
+  const x = o.extra?.();
+  return x ? {...doc, [x.key]: x.json} : doc;
 }
 
 /** Cursor home and clear the screen (not the scrollback: what was there before stays reachable). */
@@ -43,8 +55,8 @@ export async function statusOnce(o: StatusRunOptions): Promise<number> {
     const snaps = await poller.poll();
     const only = snaps.length === 1 ? snaps[0]! : undefined;
     if (only && !only.ok) throw new MqError(only.error.code as never, only.error.message);
-    if (o.json) o.out(JSON.stringify(only?.ok ? only.status : summaryJson(snaps)));
-    else o.out(snapshotsText(snaps, {internal: o.internal}));
+    if (o.json) o.out(JSON.stringify(only?.ok ? only.status : jsonWithExtra(o, summaryJson(snaps))));
+    else o.out(withExtra(o, snapshotsText(snaps, {internal: o.internal})));
     return exitCode(snaps);
   } finally {
     await poller.close();
@@ -60,9 +72,9 @@ export async function statusWatch(o: StatusRunOptions): Promise<number> {
       last = await poller.poll();
       if (o.signal.aborted) break;
       const when = new Date().toISOString();
-      if (o.json) o.out(JSON.stringify(summaryJson(last)));
-      else if (o.redraw) o.out(`${CLEAR}${snapshotsText(last, {internal: o.internal})}\n\nevery ${formatDuration(o.intervalMs)}, ${when}; Ctrl-C to stop`);
-      else o.out(`--- ${when}\n${snapshotsText(last, {internal: o.internal})}\n`);
+      if (o.json) o.out(JSON.stringify(jsonWithExtra(o, summaryJson(last))));
+      else if (o.redraw) o.out(`${CLEAR}${withExtra(o, snapshotsText(last, {internal: o.internal}))}\n\nevery ${formatDuration(o.intervalMs)}, ${when}; Ctrl-C to stop`);
+      else o.out(`--- ${when}\n${withExtra(o, snapshotsText(last, {internal: o.internal}))}\n`);
       await pause(o.intervalMs, o.signal);
     }
   } finally {
