@@ -18,6 +18,10 @@ export default class BrokerStart extends MqCommand {
       command:
         '<%= config.bin %> broker start --node-id 1 --listen 127.0.0.1:7070 --peer-listen 127.0.0.1:7071 --data-dir data1 --bootstrap 1@127.0.0.1:7071,2@127.0.0.1:7171,3@127.0.0.1:7271 --cluster-secret-file cluster.secret',
     },
+    {
+      description: 'A fourth broker joins the running cluster (it receives the metadata and its partitions, then votes)',
+      command: '<%= config.bin %> broker start --node-id 4 --listen 127.0.0.1:7370 --peer-listen 127.0.0.1:7371 --data-dir data4 --join http://127.0.0.1:7070 --cluster-secret-file cluster.secret',
+    },
   ];
 
   static override flags = {
@@ -29,9 +33,14 @@ export default class BrokerStart extends MqCommand {
     'peer-listen': Flags.string({description: 'Address for other brokers (Raft traffic) host:port (default 127.0.0.1:7071); opened only in a cluster.'}),
     'peer-advertise': Flags.string({description: 'host:port other brokers should dial, when it differs from --peer-listen.'}),
     bootstrap: Flags.string({description: 'Found a cluster: every founding member as id@peerhost:peerport, comma-separated (this broker among them).'}),
+    join: Flags.string({description: 'Join a running cluster through any member\'s client URL (needs --cluster-secret-file and --peer-listen).'}),
+    'replace-after': Flags.string({description: 'Re-replicate the partitions of a broker unreachable this long (e.g. 10m; default: never).'}),
     'cluster-secret-file': Flags.string({description: 'The secret the brokers of a cluster share (created if missing; kept in the data directory afterwards).'}),
     'unsafe-ack-leader-only': Flags.boolean({description: 'UNSAFE (tests): acknowledge writes once the leader has them, without a majority.', hidden: true}),
     'unsafe-no-dedup': Flags.boolean({description: 'UNSAFE (tests): no de-duplication window on any topic.', hidden: true}),
+    'disk-low': Flags.string({description: 'Warn (log, /status, /metrics) when the data directory\'s file system has less free space than this, e.g. 2GiB (default 1GiB).'}),
+    'disk-reserve': Flags.string({description: 'Keep a file of this size in the data directory, to delete for room when the disk fills, e.g. 256MiB (default: none).'}),
+    'peer-protocol': Flags.string({description: 'Tests: the peer protocol versions to speak, N or MIN-MAX (poses as another release).', hidden: true}),
     detach: Flags.boolean({char: 'd', description: 'Run in the background; return once ready, printing URL and PID.'}),
     'pid-file': Flags.string({description: 'Write the PID here (default <data-dir>/broker.pid).'}),
     'ready-file': Flags.string({description: 'Write {node_id, url, peer_url, pid} as JSON here once ready.'}),

@@ -120,6 +120,15 @@ export class PeerProxy {
   }
 }
 
+/** What LocalCluster needs of a proxy in front of a peer listener: PeerProxy, or a richer fault-injecting proxy. */
+export interface NodeProxy {
+  port: number;
+  listen(port: number): Promise<void>;
+  cut(): void;
+  heal(): void;
+  close(): Promise<void>;
+}
+
 export interface NodeProcess {
   url: string;
   pid: number;
@@ -135,15 +144,17 @@ export interface ClusterNode {
   peerPort: number;
   /** With proxies: where the others dial it (the proxy); else peerPort. */
   advertisedPeerPort: number;
-  proxy: PeerProxy | undefined;
+  proxy: NodeProxy | undefined;
   process: NodeProcess | undefined;
   stopped: boolean;
+  /** Started with --join through this URL instead of --bootstrap. */
+  joinVia?: string;
 }
 
 export interface ClusterView {
   cluster_id: string;
   node_id: number;
-  metadata: {leader: number | null; leader_url: string | null; term: number};
+  metadata: {leader: number | null; leader_url: string | null; term: number; voters: number[]; learners: number[]};
   brokers: Array<{id: number; url: string | null; status: string}>;
   partitions: Array<{topic: string; partition: number; replicas: number[]; leader: number | null; leader_url: string | null; term: number | null}>;
 }
@@ -158,6 +169,20 @@ export interface ReplicaView {
   messages: Array<{offset: number; term: number | null; id: string | null; crc: number; committed: boolean}>;
 }
 
+export interface LocalClusterOptions {
+  args?: (id: number) => string[];
+  env?: Record<string, string>;
+  proxies?: boolean;
+  /** Makes the proxy in front of a broker's peer listener (implies `proxies`); `target` is the listener's port. */
+  proxy?: (id: number, target: () => number) => NodeProxy;
+  /** Extra environment for one broker (after `env`). */
+  nodeEnv?: (id: number) => Record<string, string>;
+  /** Where a broker keeps its data (default `<dir>/n<id>`). */
+  dataDir?: (id: number, dir: string) => string;
+  /** A command the broker runs under (e.g. strace ...); the pid in the ready file is still the broker's. */
+  wrap?: (id: number) => string[];
+}
+
 /**
  * Real broker processes on this machine forming a cluster with --bootstrap: each with its own data directory, client
  * port 0 (read from its ready file) and a fixed peer port. Used by the cluster tests and the failover benchmark.
@@ -170,19 +195,21 @@ export class LocalCluster {
   private constructor(
     private readonly extraArgs: (id: number) => string[],
     readonly env: Record<string, string>,
+    private readonly more: Pick<LocalClusterOptions, 'nodeEnv' | 'wrap'> = {},
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-cluster-'));
     this.secretFile = path.join(this.dir, 'cluster.secret');
   }
 
-  /** `proxies`: put a PeerProxy in front of every peer listener (see partition()). */
-  static async start(size: number, opts: {args?: (id: number) => string[]; env?: Record<string, string>; proxies?: boolean} = {}): Promise<LocalCluster> {
-    const c = new LocalCluster(opts.args ?? (() => []), {...FAST_TIMINGS, ...opts.env});
+  /** `proxies`: put a PeerProxy (or what `proxy` makes) in front of every peer listener (see partition()). */
+  static async start(size: number, opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const c = new LocalCluster(opts.args ?? (() => []), {...FAST_TIMINGS, ...opts.env}, {nodeEnv: opts.nodeEnv, wrap: opts.wrap});
     for (let id = 1; id <= size; id++) {
       const peerPort = await freePort();
-      const node: ClusterNode = {id, dataDir: path.join(c.dir, `n${id}`), peerPort, advertisedPeerPort: peerPort, proxy: undefined, process: undefined, stopped: false};
-      if (opts.proxies) {
-        node.proxy = new PeerProxy(() => node.peerPort);
+      const dataDir = opts.dataDir?.(id, c.dir) ?? path.join(c.dir, `n${id}`);
+      const node: ClusterNode = {id, dataDir, peerPort, advertisedPeerPort: peerPort, proxy: undefined, process: undefined, stopped: false};
+      if (opts.proxies || opts.proxy) {
+        node.proxy = opts.proxy ? opts.proxy(id, () => node.peerPort) : new PeerProxy(() => node.peerPort);
         node.advertisedPeerPort = await freePort();
         await node.proxy.listen(node.advertisedPeerPort);
       }
@@ -223,7 +250,7 @@ export class LocalCluster {
     const n = this.node(id);
     const readyFile = path.join(this.dir, `n${id}.ready`);
     fs.rmSync(readyFile, {force: true});
-    const [cmd, ...pre] = mqCommand();
+    const [cmd, ...pre] = [...(this.more.wrap?.(id) ?? []), ...mqCommand()];
     const args = [
       ...pre,
       'broker', 'start',
@@ -231,14 +258,14 @@ export class LocalCluster {
       '--data-dir', n.dataDir,
       '--listen', '127.0.0.1:0',
       '--peer-listen', `127.0.0.1:${n.peerPort}`,
-      '--bootstrap', this.bootstrap,
+      ...(n.joinVia ? ['--join', n.joinVia] : ['--bootstrap', this.bootstrap]),
       '--cluster-secret-file', this.secretFile,
       '--ready-file', readyFile,
       '--log-file', path.join(this.dir, `n${id}.log`),
       '--log-level', 'info',
       ...this.extraArgs(id),
     ];
-    const proc = spawn(cmd!, args, {env: {...process.env, ...this.env}, stdio: ['ignore', 'pipe', 'pipe']});
+    const proc = spawn(cmd!, args, {env: {...process.env, ...this.env, ...this.more.nodeEnv?.(id)}, stdio: ['ignore', 'pipe', 'pipe']});
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -332,6 +359,13 @@ export class LocalCluster {
       if (from >= v.next_offset) break;
     }
     return {...first!, messages: all};
+  }
+
+  /** Adds a broker that joins the running cluster through `via` (a member's client URL), and starts it. */
+  async joinNode(id: number, via: string): Promise<NodeProcess> {
+    const peerPort = await freePort();
+    this.nodes.push({id, dataDir: path.join(this.dir, `n${id}`), peerPort, advertisedPeerPort: peerPort, proxy: undefined, process: undefined, stopped: false, joinVia: via});
+    return this.startNode(id);
   }
 
   /** Cuts every peer connection (needs `proxies`): no broker hears any other until heal(). */

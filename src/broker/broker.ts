@@ -1,4 +1,5 @@
 import {ClusterRuntime} from '../cluster/cluster-runtime.js';
+import {Controller} from '../cluster/controller.js';
 import {clusterSetup} from '../cluster/founding.js';
 import {MetadataGroup} from '../cluster/metadata/metadata-group.js';
 import {startPeerNetwork, syncPeers} from '../cluster/peer-network.js';
@@ -14,6 +15,7 @@ import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage, type S
 import {systemClock, type Clock} from '../util/clock.js';
 import {systemRandom, type Random} from '../util/random.js';
 import {VERSION} from '../version.js';
+import {BrokerMembership} from './broker-membership.js';
 import {GroupCommitter, type CommitScope, type GroupCommitStats} from './group-commit.js';
 import {createGroups, GROUPS_TOPIC, type Groups} from './groups/index.js';
 import type {PartitionLog} from './partition.js';
@@ -24,6 +26,7 @@ import {Retention} from './retention.js';
 import type {ProduceMessage} from './router.js';
 import type {TopicPatch, TopicRecord, TopicSpec} from './topic-config.js';
 import {TopicRegistry} from './topics.js';
+import {ensureTopicAnywhere} from './topic-ensure.js';
 
 export type {Acks, ProduceItem} from './produce.js';
 
@@ -68,7 +71,8 @@ export interface BrokerOpenOptions {
 /** Internal topics every cluster has; the metadata leader creates them. */
 const INTERNAL_TOPICS = (cfg: BrokerConfig): TopicSpec[] => [
   {name: GROUPS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0},
-  {name: RECEIPTS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}},
+  // receipts carry ids derived from what they confirm: a retried write is absorbed
+  {name: RECEIPTS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 10 * 60_000, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}},
 ];
 
 /**
@@ -81,7 +85,10 @@ export class Broker {
   readonly host: RaftHost;
   readonly metadata: MetadataGroup;
   readonly cluster: ClusterRuntime;
+  readonly controller: Controller;
   readonly topics: TopicRegistry;
+  readonly membership: BrokerMembership;
+  private stopPrepared = false;
   readonly loopDelay = new LoopDelayMonitor();
   readonly groups: Groups;
   readonly queues: Queues;
@@ -111,22 +118,27 @@ export class Broker {
     this.host = new RaftHost(store, config.nodeId, localTransport(), clock, random, timings, logger);
     this.metadata = MetadataGroup.open(store, this.host, logger, founding);
     this.cluster = new ClusterRuntime(config.nodeId, this.metadata, this.host, clock, logger, VERSION);
-    this.topics = new TopicRegistry(store, this.host, this.metadata, {limits: config, dedupWindowMs: config.dedupWindowMs, nodeId: config.nodeId, clock, unsafeNoDedup: config.unsafeNoDedup});
+    this.topics = new TopicRegistry(store, this.host, this.metadata, {limits: config, dedupWindowMs: config.dedupWindowMs, nodeId: config.nodeId, clock, unsafeNoDedup: config.unsafeNoDedup, repairDamaged: secret !== undefined});
+    this.controller = new Controller(this.host, this.metadata, this.topics, this.cluster, clock, logger, {nodeId: config.nodeId, replaceAfterMs: config.replaceAfterMs});
+    this.membership = new BrokerMembership({config, secret, store, host: this.host, metadata: this.metadata, cluster: this.cluster, clock, logger, closing: () => this.closing});
     this.metadata.listener = {
-      changed: (change, scope) => {
-        this.topics.changed(change, scope);
+      changed: (change, scope, opts) => {
+        this.topics.changed(change, scope, opts);
         if (change.kind === 'broker' && this.transport) scope.after(() => syncPeers(this.transport!, this.metadata, config.nodeId));
       },
       leadership: (isLeader) => this.cluster.leadership(isLeader),
     };
     this.cluster.onMetadataLeader = () => void this.ensureInternalTopics();
+    this.host.onDataLoss = () => void this.membership.reannounce();
     this.topics.load();
+    if (this.topics.repaired.length > 0) logger.error({partitions: this.topics.repaired}, 'damaged replicas found at start-up: re-syncing them from their leaders');
     this.groups = createGroups(this);
     this.queues = createQueues(this, this.groups.coordinator);
     this.retention = new Retention(this);
     const voters = this.metadata.group.confState().voters;
     if (voters.length === 1 && voters[0] === config.nodeId) this.metadata.group.node.campaign();
     this.host.start();
+    this.controller.start();
   }
 
   static async open(opts: BrokerOpenOptions = {}): Promise<Broker> {
@@ -164,11 +176,17 @@ export class Broker {
       this.cluster.start(url, null);
       return null;
     }
-    this.transport = await startPeerNetwork(
-      {config: this.config, host: this.host, metadata: this.metadata, cluster: this.cluster, logger: this.logger, random: this.random},
-      this.secret,
-      url,
-    );
+    const deps = {config: this.config, host: this.host, metadata: this.metadata, cluster: this.cluster, logger: this.logger, random: this.random};
+    if (this.metadata.state.brokers.size === 0 && this.config.join) {
+      // a new (or emptied) broker: the cluster admits it, then its leaders send it the metadata and the partitions
+      const res = await this.membership.join(url);
+      this.metadata.state.clusterId = res.cluster_id;
+      this.transport = await startPeerNetwork(deps, this.secret, url, {peers: res.brokers});
+    } else {
+      this.transport = await startPeerNetwork(deps, this.secret, url);
+      // replicas emptied at start-up must not be trusted for what they held: a new incarnation resets them
+      if (this.topics.repaired.length > 0) void this.membership.reannounce();
+    }
     return this.cluster.peerUrl;
   }
 
@@ -247,38 +265,9 @@ export class Broker {
     return t.record;
   }
 
-  /**
-   * Creates a topic unless it exists, from any broker: through the metadata group here if this broker leads it,
-   * otherwise by asking the metadata leader; resolves once the topic is known here.
-   */
+  /** Creates a topic unless it exists, from any broker; resolves once the topic is known here. */
   async ensureTopic(spec: TopicSpec): Promise<void> {
-    if (this.topics.get(spec.name)) return;
-    try {
-      if (this.metadata.isLeader) {
-        await this.topics.create(spec);
-        return;
-      }
-      const url = this.cluster.urlOf(this.metadata.leader);
-      if (!url) throw new MqError('UNAVAILABLE', 'no metadata leader is known to create the topic', {topic: spec.name}, false);
-      const r = spec.retention;
-      const body = {
-        name: spec.name,
-        partitions: spec.partitions,
-        replication_factor: spec.replicationFactor,
-        retention: r && {max_messages: r.maxMessages, max_bytes: r.maxBytes, max_age_ms: r.maxAgeMs, until_acked: r.untilAcked},
-        dedup_window_ms: spec.dedupWindowMs,
-      };
-      const res = await this.peerHttp.pool(url).request({method: 'POST', path: '/v1/topics', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
-      const text = await res.body.text();
-      if (res.statusCode >= 400) throw MqError.fromBody(res.statusCode, JSON.parse(text || '{}'));
-    } catch (error) {
-      if ((error as MqError).code !== 'TOPIC_EXISTS') throw error;
-    }
-    const deadline = this.clock.monotonic() + 10_000;
-    while (!this.topics.get(spec.name)) {
-      if (this.clock.monotonic() > deadline) throw new MqError('UNAVAILABLE', `topic ${spec.name} was created but has not reached this broker yet`, {topic: spec.name}, true);
-      await new Promise((res) => setTimeout(res, 10));
-    }
+    await ensureTopicAnywhere(this, spec);
   }
 
   listTopics(opts: {internal?: boolean} = {}): TopicRecord[] {
@@ -378,6 +367,14 @@ export class Broker {
   }
 
   private checkOffset(log: PartitionLog, offset: number): void {
+    if (offset > log.highWatermark && this.clustered) {
+      // a replica (even one that believes it leads) may be behind the cluster after a change of leader: the offset may
+      // well exist, so this is retriable, not out of range
+      throw new MqError('UNAVAILABLE', `offset ${offset} is past the high watermark (${log.highWatermark}) of this replica of ${log.topic}/${log.number}, which may be behind after a change of leader; retry`, {
+        log_start: log.logStart,
+        high_watermark: log.highWatermark,
+      }, false);
+    }
     if (offset < log.logStart || offset > log.highWatermark) {
       throw new MqError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${log.logStart}, ${log.highWatermark}] for ${log.topic}/${log.number}`, {
         log_start: log.logStart,
@@ -406,12 +403,24 @@ export class Broker {
     for (const t of this.topics.list()) for (const log of t.partitions.values()) log.waiters.wake();
   }
 
+  /**
+   * The first step of a graceful stop in a cluster, taken while this broker still serves (so that requests keep
+   * being forwarded to the new leaders): no more balancing back to this broker, and leadership handed over.
+   */
+  async prepareStop(): Promise<void> {
+    if (this.stopPrepared) return;
+    this.stopPrepared = true;
+    this.cluster.stop();
+    this.controller.stop();
+    if (this.clustered) await this.membership.handOffLeadership(this.electionWaitMs());
+  }
+
   /** Graceful stop: refuse new work, let queued work finish, stop Raft, close the database. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.beginShutdown();
     this.closed = true;
-    this.cluster.stop();
+    await this.prepareStop();
     await this.peerHttp.close();
     await this.committer.drain();
     await this.host.stop();

@@ -8,7 +8,8 @@ import {DedupIndex} from './dedup-index.js';
 import {partitionSnapshot, readPartitionSnapshot, restoreSnapshot} from './partition-snapshot.js';
 import {Waiters} from './waiters.js';
 
-export type AppendOutcome = {offset: number; duplicate: boolean} | {error: MqError};
+/** `term`: the term of the Raft entry that holds a new message (the leader's term when it appended it). */
+export type AppendOutcome = {offset: number; duplicate: boolean; term?: number} | {error: MqError};
 export type ProduceAcks = 'all' | 'leader';
 
 /** A message, or just its fingerprint when only a spilled record of it remains. */
@@ -54,6 +55,8 @@ export class PartitionLog implements GroupStateMachine {
   private readonly inflight = new Map<number, MessageBatch>();
   group!: RaftGroup;
   hooks: PartitionHooks = {};
+  /** Set (monotonic ms) once the metadata no longer places this replica here (see TopicRegistry.sweepRetired). */
+  retiringSince: number | undefined;
   dedupWindowMs = 0;
   readonly dedup: DedupIndex;
   readonly waiters = new Waiters();
@@ -142,7 +145,10 @@ export class PartitionLog implements GroupStateMachine {
     if (fresh.length > 0) {
       const batch: MessageBatch = {firstOffset: first, timestamp, messages: fresh};
       try {
-        pending.push(this.group.propose(encodeBatch(batch), batch, {local: acks === 'leader'}).catch(failFresh));
+        const appended = (r: {term: number}): void => {
+          for (const o of outcomes) if ('offset' in o && !o.duplicate) o.term = r.term;
+        };
+        pending.push(this.group.propose(encodeBatch(batch), batch, {local: acks === 'leader'}).then(appended, failFresh));
         this.inflight.set(first, batch);
         this.proposedEnd = first + fresh.length;
       } catch (e) {

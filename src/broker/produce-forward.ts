@@ -1,6 +1,7 @@
 import type {Dispatcher} from 'undici';
 import {MqError, type ErrorBody} from '../errors.js';
 import type {ParsedMessage} from '../protocol/produce-body.js';
+import {INTERNAL_AUTH} from '../cluster/internal-auth.js';
 import {encodeProduceBatch} from '../protocol/produce-envelope.js';
 import type {Broker} from './broker.js';
 import type {Acks, ProduceItem} from './produce.js';
@@ -74,13 +75,17 @@ async function forwardProduce(broker: Broker, leader: number, topic: string, sub
   if (!url) throw new MqError('UNAVAILABLE', `the address of broker ${leader} (the partition's leader) is not known yet`, {leader}, false);
   const headers: Record<string, string> = {'content-type': 'application/json', 'x-mq-hops': String(opts.hops + 1), 'x-mq-forwarded-by': String(broker.nodeId)};
   if (opts.authorization) headers.authorization = opts.authorization;
+  const batch = encodeProduceBatch(sub);
+  // internal topics (receipts, ...) take writes only from brokers of this cluster
+  const mac = topic.startsWith('__') ? broker.membership.internalMac(topic, batch) : undefined;
+  if (mac) headers[INTERNAL_AUTH] = mac;
   let res: Dispatcher.ResponseData;
   try {
     res = await broker.peerHttp.pool(url).request({
       method: 'POST',
       path: `/v1/topics/${encodeURIComponent(topic)}/messages?acks=${opts.acks}`,
       headers,
-      body: encodeProduceBatch(sub),
+      body: batch,
       headersTimeout: broker.config.requestTimeoutMs,
     });
   } catch (error) {

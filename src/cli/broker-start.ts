@@ -2,7 +2,7 @@ import path from 'node:path';
 import {resolveBrokerConfig, type BrokerConfig} from '../config/index.js';
 import {runBrokerProcess} from '../server/broker-process.js';
 import {VERSION} from '../version.js';
-import {parseDuration} from './duration.js';
+import {parseBytes, parseDuration} from './duration.js';
 import {startDetached, type Detached} from './detach.js';
 
 export interface BrokerStartFlags {
@@ -27,6 +27,11 @@ export interface BrokerStartFlags {
   'cluster-secret-file'?: string;
   'unsafe-ack-leader-only'?: boolean;
   'unsafe-no-dedup'?: boolean;
+  'peer-protocol'?: string;
+  'disk-low'?: string;
+  'disk-reserve'?: string;
+  join?: string;
+  'replace-after'?: string;
 }
 
 /** Flags > MQ_* environment > config file > defaults, through the one broker config schema. */
@@ -55,6 +60,11 @@ export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
       clusterSecretFile: flags['cluster-secret-file'],
       unsafeAckLeaderOnly: flags['unsafe-ack-leader-only'],
       unsafeNoDedup: flags['unsafe-no-dedup'],
+      peerProtocol: flags['peer-protocol'],
+      diskLowBytes: flags['disk-low'] === undefined ? undefined : parseBytes(flags['disk-low']),
+      diskReserveBytes: flags['disk-reserve'] === undefined ? undefined : parseBytes(flags['disk-reserve']),
+      join: flags.join,
+      replaceAfterMs: flags['replace-after'] === undefined ? undefined : parseDuration(flags['replace-after']),
     },
   });
 }

@@ -27,6 +27,18 @@ import {HttpTransport} from './http.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 
+/** GET /v1/cluster (docs/api.md). */
+export interface WireCluster {
+  cluster_id: string;
+  mode: 'single' | 'cluster';
+  node_id: number;
+  version: string;
+  cluster_version: number;
+  metadata: {leader: number | null; leader_url: string | null; term: number; commit_index: number; voters: number[]; learners: number[]};
+  brokers: Array<{id: number; url: string | null; peer: string; peer_url: string | null; version: string | null; status: string; leaving: boolean; last_seen_ms_ago: number | null}>;
+  partitions: ClusterPartition[];
+}
+
 export interface ClientOptions {
   /** Broker or lb URL; default MQ_URL's default, http://127.0.0.1:7070. */
   url?: string;
@@ -100,8 +112,17 @@ export class MqClient {
   }
 
   /** GET /v1/cluster: brokers, the metadata leader, and each partition's replicas and leader. */
-  async cluster(): Promise<{cluster_id: string; mode: string; brokers: Array<{id: number; url: string | null; status: string}>; partitions: ClusterPartition[]}> {
-    return (await this.http.request<Awaited<ReturnType<MqClient['cluster']>>>({method: 'GET', path: '/v1/cluster', idempotent: true})).body;
+  async cluster(): Promise<WireCluster> {
+    return (await this.http.request<WireCluster>({method: 'GET', path: '/v1/cluster', idempotent: true})).body;
+  }
+
+  /** Starts removing a broker: its replicas move to the others, then it leaves the membership. */
+  async removeBroker(id: number): Promise<void> {
+    await this.http.request({method: 'DELETE', path: `/v1/cluster/brokers/${id}`});
+  }
+
+  async rebalance(): Promise<{moves: Array<{topic: string; partition: number; replicas: number[]}>}> {
+    return (await this.http.request<{moves: Array<{topic: string; partition: number; replicas: number[]}>}>({method: 'POST', path: '/v1/cluster/rebalance', body: '{}'})).body;
   }
 
   private topicPath(topic: string): string {

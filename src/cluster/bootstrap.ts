@@ -61,7 +61,8 @@ function createSecretFile(file: string): void {
 export function loadClusterSecret(opts: {dataDir: string | undefined; secretFile: string | undefined; founders: number}): Buffer {
   const stored = opts.dataDir ? path.join(opts.dataDir, SECRET_FILE) : undefined;
   if (opts.secretFile) {
-    createSecretFile(opts.secretFile);
+    if (Number.isFinite(opts.founders)) createSecretFile(opts.secretFile);
+    else if (!fs.existsSync(opts.secretFile)) throw new MqError('INVALID_CONFIG', `cluster secret ${opts.secretFile} does not exist: a joining broker needs the file the cluster was started with`);
     const secret = readSecret(opts.secretFile);
     if (stored) {
       if (fs.existsSync(stored) && !readSecret(stored).equals(secret)) {
@@ -73,7 +74,12 @@ export function loadClusterSecret(opts: {dataDir: string | undefined; secretFile
   }
   if (stored && fs.existsSync(stored)) return readSecret(stored);
   if (opts.founders > 1 || !stored) {
-    throw new MqError('INVALID_CONFIG', 'brokers of a cluster must share a secret: pass the same --cluster-secret-file to each (it is created if missing)');
+    throw new MqError(
+      'INVALID_CONFIG',
+      Number.isFinite(opts.founders)
+        ? 'brokers of a cluster must share a secret: pass the same --cluster-secret-file to each (it is created if missing)'
+        : 'joining a cluster needs its secret: pass --cluster-secret-file with the file the cluster was started with',
+    );
   }
   createSecretFile(stored);
   return readSecret(stored);

@@ -85,7 +85,12 @@ export class ClusterRuntime {
       const info = b.id === this.nodeId ? {url: this.url, peerUrl: this.peerUrl ?? b.peerUrl} : this.peers?.peerInfo(b.id);
       if (!info) continue;
       const version = b.id === this.nodeId ? this.version : b.version;
-      if (info.url !== b.url || info.peerUrl !== b.peerUrl || version !== b.version) wanted.push({...b, url: info.url, peerUrl: info.peerUrl ?? null, version});
+      // a single node that becomes a cluster's first member: its own peer address follows its configuration. Once there
+      // are several, the recorded address (the bootstrap list's, or the join request's) wins: the bound address may be
+      // a wildcard or sit behind a proxy the others must dial
+      const alone = this.metadata.brokers().length === 1;
+      const peer = b.id === this.nodeId && alone && this.peerUrl ? this.peerUrl.replace(/^tcp:\/\//, '') : b.peer;
+      if (info.url !== b.url || info.peerUrl !== b.peerUrl || version !== b.version || peer !== b.peer) wanted.push({...b, peer, url: info.url, peerUrl: info.peerUrl ?? null, version});
     }
     if (wanted.length === 0) return;
     this.registering = true;

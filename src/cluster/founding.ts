@@ -4,7 +4,7 @@ import path from 'node:path';
 import type {BrokerConfig} from '../config/index.js';
 import {MqError} from '../errors.js';
 import type {LogStore} from '../storage/index.js';
-import {clusterIdFor, loadClusterSecret, parseBootstrap, type BootstrapMember} from './bootstrap.js';
+import {clusterIdFor, loadClusterSecret, parseBootstrap} from './bootstrap.js';
 import {METADATA_GID, MetadataGroup} from './metadata/metadata-group.js';
 import type {BrokerRecord, MetadataSnapshot} from './metadata/metadata-state.js';
 
@@ -25,20 +25,26 @@ function brokerRecord(id: number, peer: string): BrokerRecord {
  * only what the bootstrap list and the shared secret determine.
  */
 export function clusterSetup(config: BrokerConfig, store: LogStore): ClusterSetup {
+  if (config.bootstrap !== undefined && config.join !== undefined) throw new MqError('INVALID_CONFIG', 'give --bootstrap (found a cluster) or --join (join one), not both');
   const members = config.bootstrap === undefined ? undefined : parseBootstrap(config.bootstrap);
   if (members && !members.some((m) => m.id === config.nodeId)) {
     throw new MqError('INVALID_CONFIG', `--bootstrap must list this broker (node id ${config.nodeId}) among the founders`);
   }
   const existing = store.getRaftSnapshot(METADATA_GID) !== undefined;
   const known = existing ? store.listMeta('broker/').map(([, json]) => (JSON.parse(json) as BrokerRecord).id) : [];
-  if (existing && members) checkSameCluster(members, known, config.nodeId);
+  // a member's data directory knows its cluster and members (joins and removals since): a restart's --bootstrap
+  // list is not compared with them, and the secret check (loadClusterSecret) keeps it from another cluster
   const dataDir = config.inMemory ? undefined : config.dataDir;
   const stored = dataDir !== undefined && fs.existsSync(path.join(dataDir, 'cluster.secret'));
-  const clustered = members !== undefined || known.length > 1 || stored;
-  const secret = clustered ? loadClusterSecret({dataDir, secretFile: config.clusterSecretFile, founders: members?.length ?? known.length}) : undefined;
+  const joining = config.join !== undefined && !existing;
+  const clustered = members !== undefined || known.length > 1 || stored || joining;
+  // a joiner must be given the secret (there is nobody to generate it with)
+  const founders = joining ? Number.POSITIVE_INFINITY : (members?.length ?? known.length);
+  const secret = clustered ? loadClusterSecret({dataDir, secretFile: config.clusterSecretFile, founders}) : undefined;
   return {
     secret,
     founding: () => {
+      if (joining) return {clusterId: '', brokers: [], topics: [], nextPid: 1, voters: []};
       const legacy = MetadataGroup.legacyTopics(store, config.nodeId);
       if (!members) {
         return {
@@ -64,16 +70,4 @@ export function clusterSetup(config: BrokerConfig, store: LogStore): ClusterSetu
       };
     },
   };
-}
-
-/** A restart with --bootstrap must name the cluster this data directory already belongs to. */
-function checkSameCluster(members: BootstrapMember[], known: number[], self: number): void {
-  const want = members.map((m) => m.id).join(',');
-  const have = [...known].sort((a, b) => a - b).join(',');
-  if (want === have) return;
-  if (have === String(self) && want === String(self)) return;
-  throw new MqError(
-    'INVALID_CONFIG',
-    `this data directory belongs to a cluster of brokers [${have}], not the bootstrap list [${want}]; changing members needs membership changes (mq broker start --join)`,
-  );
 }

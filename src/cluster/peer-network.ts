@@ -19,10 +19,11 @@ export interface PeerNetworkDeps {
  * Opens the peer listener and connects to the other brokers the metadata names. Done once the client listener is up,
  * because the handshake announces this broker's client URL (which port 0 only fixes then).
  */
-export async function startPeerNetwork(d: PeerNetworkDeps, secret: Buffer, url: string): Promise<TcpTransport> {
+export async function startPeerNetwork(d: PeerNetworkDeps, secret: Buffer, url: string, opts: {peers?: Array<{id: number; peer: string}>} = {}): Promise<TcpTransport> {
   const listen = parseHostPort(d.config.peerListen);
   const peers = new Map<number, {host: string; port: number}>();
-  for (const b of d.metadata.brokers()) if (b.id !== d.config.nodeId) peers.set(b.id, parseHostPort(b.peer));
+  // a joining broker knows the others from the join answer until the metadata reaches it
+  for (const b of opts.peers ?? d.metadata.brokers()) if (b.id !== d.config.nodeId) peers.set(b.id, parseHostPort(b.peer));
   const transport = await createTcpTransport({
     nodeId: d.config.nodeId,
     listen,
@@ -32,6 +33,8 @@ export async function startPeerNetwork(d: PeerNetworkDeps, secret: Buffer, url: 
     info: {url, peerUrl: ''},
     logger: d.logger,
     random: d.random,
+    // a restarted peer is redialed within half a second: its partitions need it back well within an election timeout
+    reconnectBackoffMaxMs: 500,
   });
   const bound = transport.address();
   const peerUrl = `tcp://${d.config.peerAdvertise ?? `${bound.host}:${bound.port}`}`;
@@ -44,7 +47,10 @@ export async function startPeerNetwork(d: PeerNetworkDeps, secret: Buffer, url: 
   return transport;
 }
 
-/** Keeps the transport's peer list in step with the metadata's brokers. */
+/** Keeps the transport's peer list in step with the metadata's brokers (joins, moves, removals). */
 export function syncPeers(transport: TcpTransport, metadata: MetadataGroup, self: number): void {
-  for (const b of metadata.brokers()) if (b.id !== self) transport.setPeer(b.id, parseHostPort(b.peer));
+  const brokers = metadata.brokers();
+  if (brokers.length === 0) return;
+  for (const b of brokers) if (b.id !== self) transport.setPeer(b.id, parseHostPort(b.peer));
+  for (const p of transport.peers()) if (!brokers.some((b) => b.id === p.id)) transport.removePeer(p.id);
 }

@@ -39,11 +39,26 @@ interface Waiter {
 export class RaftGroup {
   readonly node: RawNode;
   private readonly waiters = new Map<number, Waiter>();
+  /** Waiters settled inside the current round's transaction: their answers run only if it commits (see roundFailed). */
+  private readonly settledInRound: Array<[number, Waiter]> = [];
   /** Batches this node proposed, by index, until written: their decoded form saves a decode. */
   readonly decoded = new Map<number, MessageBatch>();
   soft: SoftState | undefined;
   /** The replica that should lead when it can (partitions: the first replica); leadership is handed back to it. */
   preferredLeader: number | undefined;
+  /**
+   * Consulted before every proposal: an error it returns is thrown at once, before anything reaches Raft (so the
+   * error's written: false holds). The host sets it to refuse writes while the disk is full; unset, nothing changes.
+   */
+  proposalGate: (() => MqError | undefined) | undefined;
+  /**
+   * Set for a replica that starts without the data it once had (a broker that joins, or comes back with an empty
+   * directory): it must not vote until it holds everything the leader had committed when it first heard from it,
+   * or a vote it forgot could elect a second leader in a term, or a quorum could count entries it lost.
+   */
+  recovering = false;
+  /** The highest commit index a leader has announced in an append (what "caught up" means for `recovering`). */
+  leaderCommitSeen = 0;
 
   constructor(
     readonly gid: number,
@@ -70,6 +85,8 @@ export class RaftGroup {
    * written: "unknown" if leadership is lost before the entry commits.
    */
   propose(data: Uint8Array, batch?: MessageBatch, opts: {local?: boolean} = {}): Promise<{index: number; term: number}> {
+    const refused = this.proposalGate?.();
+    if (refused) throw refused;
     const r = this.node.propose(data);
     if (!r.ok) throw this.refusal(r.reason);
     if (batch) this.decoded.set(r.index, batch);
@@ -80,6 +97,8 @@ export class RaftGroup {
   }
 
   proposeConfChange(cc: Parameters<RawNode['proposeConfChange']>[0]): void {
+    const refused = this.proposalGate?.();
+    if (refused) throw refused;
     const r = this.node.proposeConfChange(cc);
     if (!r.ok) throw this.refusal(r.reason);
     this.schedule();
@@ -96,6 +115,7 @@ export class RaftGroup {
       const w = this.waiters.get(e.index);
       if (!w?.local) continue;
       this.waiters.delete(e.index);
+      this.settledInRound.push([e.index, w]);
       if (w.term === e.term) scope.after(w.resolve);
       else scope.after(() => w.reject(new MqError('UNAVAILABLE', 'the proposal was replaced by another leader', undefined, false)));
     }
@@ -108,6 +128,7 @@ export class RaftGroup {
       const w = this.waiters.get(e.index);
       if (!w) continue;
       this.waiters.delete(e.index);
+      this.settledInRound.push([e.index, w]);
       if (w.term === e.term) scope.after(w.resolve);
       else scope.after(() => w.reject(new MqError('UNAVAILABLE', 'the proposal was lost in a change of leader', undefined, false)));
     }
@@ -120,6 +141,29 @@ export class RaftGroup {
       w.reject(new MqError('UNAVAILABLE', `leadership of group ${this.gid} moved before this was committed (${reason})`, {leader: this.leader}, 'unknown'));
     }
     this.decoded.clear();
+  }
+
+  /** The host's round committed: the answers of the waiters it settled go out. */
+  roundCommitted(): void {
+    this.settledInRound.length = 0;
+  }
+
+  /** The host's round was rolled back: the waiters it settled wait again (their answers were never sent). */
+  roundFailed(): void {
+    for (const [index, w] of this.settledInRound) this.waiters.set(index, w);
+    this.settledInRound.length = 0;
+  }
+
+  /**
+   * Answers every proposal of this group still waiting, now, with `error` (the host cannot write rounds and keeps
+   * retrying: see RaftHost's disk-full handling). Unlike failPending, nothing else changes: the entries stay where
+   * they are and may still commit, which the error's `written: "unknown"` says.
+   */
+  failWaiters(error: MqError): void {
+    for (const [index, w] of this.waiters) {
+      this.waiters.delete(index);
+      w.reject(error);
+    }
   }
 
   /** Whether a proposal of this broker waits for the entry at `index`. */

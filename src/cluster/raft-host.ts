@@ -1,4 +1,6 @@
+import {MqError} from '../errors.js';
 import type {Logger} from '../observe/logger.js';
+import {isDiskFull} from '../storage/disk-full.js';
 import type {LogStore} from '../storage/index.js';
 import type {Clock} from '../util/clock.js';
 import type {Random} from '../util/random.js';
@@ -23,6 +25,8 @@ const RETRY_MS = 250;
  * committed, then their messages go out, batched per peer, then the effects (answers, wake-ups) run. This is group
  * commit across partitions, and what makes "acknowledged" mean "on disk" (and, with replicas, "on a majority").
  */
+const RECOVERING_KEY = 'recovering/';
+
 export class RaftHost {
   readonly groups = new Map<number, RaftGroup>();
   private scheduled = false;
@@ -33,6 +37,12 @@ export class RaftHost {
   /** Group-commit statistics: rounds (one transaction each), entries persisted, the most entries in one round. */
   readonly stats = {rounds: 0, entries: 0, maxEntriesPerRound: 0};
   persistFailures = 0;
+  /** A replica found it lacks entries its leader counts on (a damaged or lost log): the broker re-announces itself. */
+  onDataLoss: ((gid: number) => void) | undefined;
+  /** Set while rounds fail for lack of disk space (see diskFullRound); cleared by the next round that commits. */
+  diskFull: {since: number; failures: number} | undefined;
+  /** Proposals refused because the disk was full. */
+  diskFullRefusals = 0;
 
   constructor(
     private readonly store: LogStore,
@@ -84,9 +94,14 @@ export class RaftHost {
         electionTimeoutTicks: this.timings.electionTicks,
         heartbeatIntervalTicks: this.timings.heartbeatTicks,
         applied: Math.max(applied, storage.snapshot().metadata.index),
+        // with the transport's 64 MiB queue per peer, 32 x 1 MiB appends in flight keep a catching-up replica busy
+        // without overflowing it
+        maxInflightMsgs: 32,
       },
       () => this.schedule(),
     );
+    g.proposalGate = () => this.refuseWhileDiskFull();
+    g.recovering = this.store.getMeta(RECOVERING_KEY + gid) !== undefined;
     this.groups.set(gid, g);
     this.schedule();
     return g;
@@ -97,6 +112,9 @@ export class RaftHost {
     if (!g) return;
     this.groups.delete(gid);
     this.stuck.delete(g);
+    this.store.deleteMeta(RECOVERING_KEY + gid);
+    // with no round left to retry, nothing would ever find out that space came back: the next write will try
+    if (this.stuck.size === 0 && this.diskFull) this.diskFreed();
     g.failPending('the group was removed');
   }
 
@@ -109,9 +127,42 @@ export class RaftHost {
     for (const [gid, m] of msgs) {
       const g = this.groups.get(gid);
       if (!g || m.to !== this.nodeId || m.from !== from) continue;
+      if (m.type === 'heartbeat' && m.commit > g.storage.lastIndex()) {
+        // the leader counts entries this replica no longer has (a wiped or damaged data directory): re-sync, and
+        // do not vote meanwhile; the clamped heartbeat makes the leader probe back and send what is missing
+        if (!g.recovering) {
+          this.logger.error({group: gid, commit: m.commit, lastIndex: g.storage.lastIndex()}, 'this replica lacks entries the leader counts on: re-syncing');
+          this.markRecovering(g);
+          this.onDataLoss?.(gid);
+        }
+        g.leaderCommitSeen = Math.max(g.leaderCommitSeen, m.commit);
+        g.node.step({...m, commit: g.storage.lastIndex()});
+        continue;
+      }
+      if (g.recovering) {
+        // a replica re-syncing its data does not vote (see RaftGroup.recovering)
+        if (m.type === 'vote' || m.type === 'preVote') continue;
+        if (m.type === 'append' && m.commit > g.leaderCommitSeen) g.leaderCommitSeen = m.commit;
+      }
       g.node.step(m);
     }
     this.schedule();
+  }
+
+  /** Marks a replica as re-syncing (it does not vote); remembered across restarts until it has caught up. */
+  markRecovering(g: RaftGroup): void {
+    g.recovering = true;
+    this.store.putMeta(RECOVERING_KEY + g.gid, '1');
+  }
+
+  /** A recovering replica is whole again once it holds what the leader had committed. */
+  private checkRecovered(g: RaftGroup): void {
+    if (!g.recovering || g.leaderCommitSeen === 0) return;
+    if (g.storage.lastIndex() >= g.leaderCommitSeen) {
+      g.recovering = false;
+      this.store.deleteMeta(RECOVERING_KEY + g.gid);
+      this.logger.info({group: g.gid, index: g.storage.lastIndex()}, 'replica re-synced: it votes again');
+    }
   }
 
   schedule(): void {
@@ -141,12 +192,18 @@ export class RaftHost {
         });
       } catch (err) {
         this.persistFailures++;
-        for (const [g, rd] of readies) this.stuck.set(g, rd);
-        this.logger.error({err, groups: readies.length}, 'could not write Raft state; retrying');
+        for (const [g, rd] of readies) {
+          this.stuck.set(g, rd);
+          g.roundFailed();
+        }
+        if (isDiskFull(err)) this.diskFullRound(readies, err);
+        else this.logger.error({err, groups: readies.length}, 'could not write Raft state; retrying');
         setTimeout(() => this.schedule(), RETRY_MS).unref();
         return;
       }
       this.stuck.clear();
+      for (const [g] of readies) g.roundCommitted();
+      if (this.diskFull) this.diskFreed();
       const byPeer = new Map<NodeId, GroupMessage[]>();
       for (const [g, rd] of readies) {
         for (const m of rd.messages) {
@@ -165,9 +222,41 @@ export class RaftHost {
           g.sm.roleChanged(rd.softState, prev);
         }
         g.node.advance();
+        this.checkRecovered(g);
       }
     }
     this.schedule();
+  }
+
+  /**
+   * A round could not be written for lack of space. Its Ready is kept and retried (the Raft core holds its entries
+   * and must not move past them), so its proposals (and earlier ones of the same groups waiting to be applied here)
+   * may still be written and commit once space comes back: they are answered now, DISK_FULL with written: "unknown",
+   * instead of waiting for that. Until a round
+   * commits, new proposals are refused before they reach Raft (DISK_FULL, written: false); reads of committed data go
+   * on. A full disk blocks every group here (each round is one transaction): this broker falls silent in Raft, so
+   * followers elsewhere elect new leaders for what it led, and it catches up once it can write again.
+   */
+  private diskFullRound(readies: ReadonlyArray<[RaftGroup, Ready]>, err: unknown): void {
+    const unknown = new MqError('DISK_FULL', 'the disk is full: this write is kept and retried, and is written if space is freed in time', undefined, 'unknown');
+    for (const [g] of readies) g.failWaiters(unknown);
+    if (this.diskFull) {
+      this.diskFull.failures++;
+      return;
+    }
+    this.diskFull = {since: this.clock.now(), failures: 1};
+    this.logger.error({err, groups: readies.length, retryMs: RETRY_MS}, 'the disk is full: writes are refused until space is freed');
+  }
+
+  private diskFreed(): void {
+    this.logger.warn({sinceMs: this.clock.now() - this.diskFull!.since, failedRounds: this.diskFull!.failures}, 'disk space is available again: writes resume');
+    this.diskFull = undefined;
+  }
+
+  private refuseWhileDiskFull(): MqError | undefined {
+    if (!this.diskFull) return undefined;
+    this.diskFullRefusals++;
+    return new MqError('DISK_FULL', 'the disk holding the data directory is full; nothing was written (writes resume once space is freed)', undefined, false);
   }
 
   private persistAndApply(g: RaftGroup, rd: Ready, scope: ApplyScope): void {

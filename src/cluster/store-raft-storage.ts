@@ -42,6 +42,19 @@ export class StoreRaftStorage implements RaftStorage {
     });
   }
 
+  /**
+   * Creates an empty group's storage for a replica that is not a founder (a broker that joins, a replica added to a
+   * partition, or one whose data was lost): no configuration, nothing applied. It learns everything from the leader.
+   */
+  static bootstrapEmpty(store: LogStore, gid: number): void {
+    store.transaction(() => {
+      store.createPartition(gid);
+      if (store.getRaftSnapshot(gid)) return;
+      store.setRaftSnapshot(gid, {index: 0, term: 0, conf: JSON.stringify({voters: [], learners: []}), data: Buffer.alloc(0)});
+      store.setHardState(gid, {term: 0, vote: 0, commit: 0});
+    });
+  }
+
   hardState(): HardState {
     return this.hs;
   }

@@ -7,7 +7,7 @@ import type {GroupPartitionStatus, GroupStatus} from './status-model.js';
 /** Stream groups: lag is what lies after the committed offset (or `from`, before the first commit). */
 function streamGroup(broker: Broker, def: GroupDefinition): GroupStatus {
   const rt = broker.groups.coordinator.runtimes.get(def.name);
-  const partitions: GroupPartitionStatus[] = broker.groups.admin.lag(def.name).map((l) => ({
+  const partitions: GroupPartitionStatus[] = broker.groups.admin.lagNow(def.name).map((l) => ({
     topic: l.topic,
     partition: l.partition,
     lag: l.lag,

@@ -12,12 +12,15 @@ import {clusterRoutes} from './routes/cluster.js';
 import {corsHeaders} from './cors.js';
 import {messageRoutes} from './routes/messages.js';
 import {observeRoutes} from './routes/observe.js';
+import {opsRoutes} from './routes/ops.js';
 import {topicRoutes} from './routes/topics.js';
 
 /** Routes by path pattern, so that a known path with the wrong method answers 405 with Allow, not 404. */
 const KNOWN: Array<[RegExp, string]> = [
   [/^\/(health|ready|status)$/, 'GET'],
   [/^\/v1\/cluster$/, 'GET'],
+  [/^\/v1\/cluster\/(join|rebalance)$/, 'POST'],
+  [/^\/v1\/cluster\/brokers\/[^/]+$/, 'DELETE'],
   [/^\/v1\/debug\/replica\/[^/]+\/[^/]+$/, 'GET'],
   [/^\/v1\/topics$/, 'GET, POST'],
   [/^\/v1\/topics\/[^/]+$/, 'GET, PATCH, DELETE'],
@@ -59,7 +62,7 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
     bodyLimit: 1024 * 1024,
     requestTimeout: cfg.requestTimeoutMs,
     keepAliveTimeout: 65_000,
-    maxParamLength: 512,
+    routerOptions: {maxParamLength: 512},
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -99,5 +102,6 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
   queueRoutes(app, broker);
   receiptRoutes(app, broker);
   observeRoutes(app, broker, opts.extras);
+  opsRoutes(app, broker);
   return app;
 }

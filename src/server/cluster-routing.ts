@@ -32,6 +32,9 @@ type Router = (broker: Broker, req: FastifyRequest & {params: Record<string, str
  * its batch by partition leader itself (produce-routed.ts).
  */
 const ROUTES: Record<string, Router> = {
+  'POST /v1/cluster/join': () => metadataTarget(),
+  'DELETE /v1/cluster/brokers/:id': () => metadataTarget(),
+  'POST /v1/cluster/rebalance': () => metadataTarget(),
   'POST /v1/topics': () => metadataTarget(),
   'PATCH /v1/topics/:topic': () => metadataTarget(),
   'DELETE /v1/topics/:topic': () => metadataTarget(),
@@ -52,13 +55,13 @@ const ROUTES: Record<string, Router> = {
 
 /** In a cluster, sends each request that needs a particular leader there (or answers 421 when asked to). */
 export function clusterRouting(app: FastifyInstance, broker: Broker): void {
+  // a single broker leads everything (and a cluster's membership routes answer it themselves)
   if (!broker.clustered) return;
   app.addHook('preHandler', async (req, reply) => {
     const route = ROUTES[`${req.method} ${req.routeOptions.url}`];
     if (!route) return;
     const target = route(broker, req as FastifyRequest & {params: Record<string, string>});
     if (!target) return;
-    const relayed = await serveOrForward(broker, req, reply, target);
-    if (relayed) return relayed;
+    if (await serveOrForward(broker, req, reply, target)) return reply;
   });
 }

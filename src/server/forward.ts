@@ -10,7 +10,7 @@ export const NO_FORWARD = 'x-mq-no-forward';
 export const HOPS = 'x-mq-hops';
 const HOPS_MAX = 2;
 
-const PASS_REQUEST = ['content-type', 'accept', 'authorization', 'last-event-id', 'origin', 'user-agent'];
+const PASS_REQUEST = ['content-type', 'accept', 'authorization', 'last-event-id', 'origin', 'user-agent', 'x-mq-join-auth'];
 const PASS_RESPONSE = ['content-type', 'retry-after', 'cache-control', 'allow', 'location'];
 
 export function hopsOf(req: FastifyRequest): number {
@@ -35,7 +35,7 @@ function forwardError(error: unknown, url: string, method: string): MqError {
  * Proxies this request to another broker and relays its answer (streaming, so SSE and long-polls pass through). The
  * other broker sees the hop count and this broker's id; it answers with its own errors, which pass through as-is.
  */
-export async function forwardRequest(peers: PeerHttp, req: FastifyRequest, reply: FastifyReply, url: string, self: number, timeoutMs: number): Promise<FastifyReply> {
+export async function forwardRequest(peers: PeerHttp, req: FastifyRequest, reply: FastifyReply, url: string, self: number, timeoutMs: number): Promise<true> {
   const headers: Record<string, string> = {[HOPS]: String(hopsOf(req) + 1), 'x-mq-forwarded-by': String(self)};
   for (const h of PASS_REQUEST) {
     const v = req.headers[h];
@@ -62,7 +62,9 @@ export async function forwardRequest(peers: PeerHttp, req: FastifyRequest, reply
     if (typeof v === 'string') void reply.header(h, v);
   }
   void reply.header('x-mq-served-by-url', url);
-  return reply.send(res.body);
+  void reply.send(res.body);
+  // not the reply itself: a FastifyReply is thenable, and awaiting it yields undefined once sent
+  return true;
 }
 
 /** The 421 a routing-aware client gets: who leads, and where. */

@@ -38,6 +38,7 @@ export async function startServer(broker: Broker, opts: {listen: string; adverti
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await broker.prepareStop();
       broker.beginShutdown();
       const force = setTimeout(() => app.server.closeAllConnections(), broker.config.shutdownTimeoutMs);
       try {

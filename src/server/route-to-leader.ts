@@ -22,15 +22,15 @@ async function leaderOf(broker: Broker, gid: number): Promise<number> {
 
 /**
  * Serves a request here if this broker leads the target group; otherwise forwards it to the leader (any broker
- * accepts any request, so round-robin load balancers work) and returns the relayed reply, or, with
+ * accepts any request, so round-robin load balancers work) and returns true once the reply is relayed, or, with
  * `x-mq-no-forward: 1`, throws 421 NOT_LEADER naming the leader. While there is no leader: 503, nothing written.
  */
-export async function serveOrForward(broker: Broker, req: FastifyRequest, reply: FastifyReply, t: Target): Promise<FastifyReply | undefined> {
+export async function serveOrForward(broker: Broker, req: FastifyRequest, reply: FastifyReply, t: Target): Promise<boolean> {
   const g = broker.host.groups.get(t.gid);
-  if (g?.isLeader) return undefined;
+  if (g?.isLeader) return false;
   const replica = g !== undefined;
   const leader = replica ? await leaderOf(broker, t.gid) : (t.replicas?.[0] ?? 0);
-  if (leader === broker.nodeId) return undefined;
+  if (leader === broker.nodeId) return false;
   const url = leader === 0 ? null : broker.cluster.urlOf(leader);
   const extra = t.replicas ? {replicas: t.replicas} : {};
   if (!forwardingAllowed(req)) throw notLeader(t.what, replica ? leader : 0, replica ? url : null, extra);
@@ -56,9 +56,9 @@ export function partitionTarget(broker: Broker, topic: string, partition: number
 
 /**
  * A topic this broker does not know may be one the metadata leader created a moment ago: ask the leader rather than
- * answer 404. Returns the relayed reply, or undefined to answer here.
+ * answer 404. Returns true once the leader's reply is relayed, false to answer here.
  */
-export async function unknownTopicAtLeader(broker: Broker, req: FastifyRequest, reply: FastifyReply, topic: string): Promise<FastifyReply | undefined> {
-  if (broker.topics.get(topic) || broker.metadata.isLeader || !forwardingAllowed(req) || tooManyHops(req)) return undefined;
+export async function unknownTopicAtLeader(broker: Broker, req: FastifyRequest, reply: FastifyReply, topic: string): Promise<boolean> {
+  if (broker.topics.get(topic) || broker.metadata.isLeader || !forwardingAllowed(req) || tooManyHops(req)) return false;
   return serveOrForward(broker, req, reply, metadataTarget());
 }

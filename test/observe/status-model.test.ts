@@ -1,4 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN} from '../../src/cluster/transport/handshake.js';
 import {observerFor} from '../../src/observe/observer.js';
 import type {StatusModel} from '../../src/observe/status-model.js';
 import {ManualClock} from '../../src/util/clock.js';
@@ -48,7 +49,9 @@ describe('/status - the versioned model', () => {
     expect(s.node).toMatchObject({id: 1, role: 'broker', state: 'serving', url: b.url, addresses: {client: b.url, peer: null}});
     expect(typeof s.node.hostname).toBe('string');
     expect(s.cluster).toMatchObject({mode: 'single', status: 'healthy', metadata_leader: 1, version: s.node.version});
-    expect(s.cluster.brokers).toEqual([{id: 1, url: b.url, status: 'active', role: 'single', version: s.node.version, last_seen_ms_ago: null}]);
+    expect(s.cluster.brokers).toEqual([{id: 1, url: b.url, status: 'active', role: 'single', version: s.node.version, last_seen_ms_ago: null, protocol: PROTOCOL_VERSION_MAX}]);
+    // a single broker offers the highest peer protocol version it speaks
+    expect(s.node.peer_protocol).toEqual({min: PROTOCOL_VERSION_MIN, max: PROTOCOL_VERSION_MAX});
     const total = s.topics.reduce((n, t) => n + t.partitions.length, 0);
     expect(s.cluster.partitions).toEqual({total, leaderless: 0, under_replicated: 0});
   });

@@ -10,10 +10,19 @@ import {tpKey, type GroupDefinition, type OffsetTriple, type StartFrom} from './
 /** What the coordinator needs to know about topics (from the broker). */
 export interface TopicView {
   partitions(topic: string): number[] | undefined;
-  bounds(topic: string, partition: number): {logStart: number; highWatermark: number};
-  read(topic: string, partition: number, from: number, limits: {maxMessages: number; maxBytes: number}): StoredMessage[];
-  waitAny(tps: readonly TopicPartition[], waitMs: number, signal: AbortSignal): Promise<void>;
-  offsetForTimestamp(topic: string, partition: number, ts: number): number;
+  /** Async: the partition may be held by another broker (read over HTTP). */
+  bounds(topic: string, partition: number): Promise<Bounds>;
+  /** What is known right now without waiting (a partition held elsewhere: as of its last read, or undefined). */
+  boundsNow(topic: string, partition: number): Bounds | undefined;
+  read(topic: string, partition: number, from: number, limits: {maxMessages: number; maxBytes: number}): Promise<StoredMessage[]>;
+  /** Resolves when any of the partitions has a message at or after its `from` (or after waitMs). */
+  waitAny(tps: ReadonlyArray<TopicPartition & {from: number}>, waitMs: number, signal: AbortSignal): Promise<void>;
+  offsetForTimestamp(topic: string, partition: number, ts: number): Promise<number>;
+}
+
+export interface Bounds {
+  logStart: number;
+  highWatermark: number;
 }
 
 export interface Member {
@@ -118,7 +127,9 @@ export class GroupCoordinator {
   touch(name: string, m: Member): void {
     const rt = this.runtime(name);
     m.lastSeen = this.clock.monotonic();
-    this.refreshPartitions(name);
+    // a partition added or removed (growth, autoscaling) is assigned now: refreshing alone would record the new list
+    // and the sweep, finding nothing changed, would never rebalance
+    if (this.refreshPartitions(name)) this.rebalance(name);
     if (m.ackedGeneration === rt.generation) return;
     m.ackedGeneration = rt.generation;
     this.settle(name);
@@ -192,18 +203,17 @@ export class GroupCoordinator {
 
   // ---- positions, fetch, commit -------------------------------------------------------------------------------
 
-  private startOffset(name: string, tp: TopicPartition, from: StartFrom): number {
-    const b = this.topics.bounds(tp.topic, tp.partition);
+  private startOffset(name: string, tp: TopicPartition, from: StartFrom, b: Bounds): number {
     const c = this.committed(name, tp);
     const pos = c ?? (from === 'earliest' ? b.logStart : b.highWatermark);
     return Math.min(Math.max(pos, b.logStart), b.highWatermark);
   }
 
-  position(name: string, m: Member, tp: TopicPartition): number {
+  async position(name: string, m: Member, tp: TopicPartition): Promise<number> {
     const key = tpId(tp);
+    const b = await this.topics.bounds(tp.topic, tp.partition);
     let pos = m.positions.get(key);
-    if (pos === undefined) pos = this.startOffset(name, tp, this.definition(name).from);
-    const b = this.topics.bounds(tp.topic, tp.partition);
+    if (pos === undefined) pos = this.startOffset(name, tp, this.definition(name).from, b);
     if (pos < b.logStart) pos = b.logStart;
     m.positions.set(key, pos);
     return pos;
@@ -234,7 +244,7 @@ export class GroupCoordinator {
     const deadline = this.clock.monotonic() + opts.waitMs;
     for (;;) {
       const assignment = this.assignment(name, m.id);
-      const messages = this.readAssigned(name, m, assignment, opts);
+      const messages = await this.readAssigned(name, m, assignment, opts);
       const left = deadline - this.clock.monotonic();
       if (messages.length > 0 || left <= 0 || opts.signal.aborted || !rt.members.has(m.id)) {
         return {generation: rt.generation, assignment, messages};
@@ -242,22 +252,27 @@ export class GroupCoordinator {
       const ac = new AbortController();
       const onAbort = (): void => ac.abort();
       opts.signal.addEventListener('abort', onAbort, {once: true});
-      await Promise.race([this.topics.waitAny(assignment, left, ac.signal), rt.waiters.wait(left, ac.signal)]);
+      const from = assignment.map((tp) => ({...tp, from: m.positions.get(tpId(tp)) ?? 0}));
+      await Promise.race([this.topics.waitAny(from, left, ac.signal), rt.waiters.wait(left, ac.signal)]);
       ac.abort();
       opts.signal.removeEventListener('abort', onAbort);
       if (rt.members.has(m.id)) this.touch(name, m);
     }
   }
 
-  private readAssigned(name: string, m: Member, assignment: TopicPartition[], limits: {maxMessages: number; maxBytes: number}): GroupMessage[] {
+  private async readAssigned(name: string, m: Member, assignment: TopicPartition[], limits: {maxMessages: number; maxBytes: number}): Promise<GroupMessage[]> {
     const out: GroupMessage[] = [];
     let bytes = 0;
     const n = assignment.length;
     const start = n === 0 ? 0 : Math.floor(Math.random() * n);
     for (let k = 0; k < n && out.length < limits.maxMessages && bytes < limits.maxBytes; k++) {
       const tp = assignment[(start + k) % n]!;
-      const pos = this.position(name, m, tp);
-      const msgs = this.topics.read(tp.topic, tp.partition, pos, {maxMessages: limits.maxMessages - out.length, maxBytes: Math.max(1, limits.maxBytes - bytes)});
+      // an autoscaled partition removed since the last rebalance (it was finished): the next sweep reassigns
+      if (!this.topics.partitions(tp.topic)?.includes(tp.partition)) continue;
+      const pos = await this.position(name, m, tp);
+      // the assignment may have moved while this member waited for a remote read
+      if (this.runtime(name).owners.get(tpId(tp)) !== m.id) continue;
+      const msgs = await this.topics.read(tp.topic, tp.partition, pos, {maxMessages: limits.maxMessages - out.length, maxBytes: Math.max(1, limits.maxBytes - bytes)});
       for (const msg of msgs) {
         out.push({...msg, topic: tp.topic, partition: tp.partition});
         bytes += msg.value.length;
@@ -286,7 +301,7 @@ export class GroupCoordinator {
           assignment: this.assignment(name, m.id),
         });
       }
-      const b = this.topics.bounds(o.topic, o.partition);
+      const b = await this.topics.bounds(o.topic, o.partition);
       if (o.offset > b.highWatermark) throw new MqError('OFFSET_OUT_OF_RANGE', `cannot commit ${o.offset} past the high watermark ${b.highWatermark} of ${tpId(o)}`);
     }
     if (offsets.length > 0) {

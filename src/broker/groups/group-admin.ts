@@ -2,7 +2,7 @@ import {MqError} from '../../errors.js';
 import type {Clock} from '../../util/clock.js';
 import {validateTopicName} from '../topic-config.js';
 import type {TopicPartition} from './assignment.js';
-import type {GroupCoordinator, TopicView} from './coordinator.js';
+import type {Bounds, GroupCoordinator, TopicView} from './coordinator.js';
 import type {GroupDefinition, GroupMode, OffsetTriple, QueueSettings, StartFrom} from './records.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,196}$/;
@@ -105,13 +105,29 @@ export class GroupAdmin {
     return [...this.coordinator.store.groups.values()].map((g) => g.def).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  lag(name: string): PartitionLag[] {
+  /** Lag per partition, reading the bounds of partitions held elsewhere. */
+  async lag(name: string): Promise<PartitionLag[]> {
+    const def = this.coordinator.definition(name);
+    const bounds = new Map<string, Bounds>();
+    for (const topic of def.topics) {
+      for (const partition of this.topics.partitions(topic) ?? []) bounds.set(`${topic}/${partition}`, await this.topics.bounds(topic, partition));
+    }
+    return this.lagWith(name, (topic, partition) => bounds.get(`${topic}/${partition}`));
+  }
+
+  /** Lag as known now, for /status (a partition held elsewhere: as of its last read; left out if never read). */
+  lagNow(name: string): PartitionLag[] {
+    return this.lagWith(name, (topic, partition) => this.topics.boundsNow(topic, partition));
+  }
+
+  private lagWith(name: string, boundsOf: (topic: string, partition: number) => Bounds | undefined): PartitionLag[] {
     const def = this.coordinator.definition(name);
     const rt = this.coordinator.runtimes.get(name);
     const out: PartitionLag[] = [];
     for (const topic of def.topics) {
       for (const partition of this.topics.partitions(topic) ?? []) {
-        const b = this.topics.bounds(topic, partition);
+        const b = boundsOf(topic, partition);
+        if (!b) continue;
         const committed = this.coordinator.committed(name, {topic, partition}) ?? null;
         const from = committed ?? (def.from === 'earliest' ? b.logStart : b.highWatermark);
         out.push({topic, partition, committed, logStart: b.logStart, highWatermark: b.highWatermark, lag: Math.max(0, b.highWatermark - Math.max(from, b.logStart)), owner: rt?.owners.get(`${topic}/${partition}`) ?? null});
@@ -138,15 +154,16 @@ export class GroupAdmin {
       for (const partition of this.topics.partitions(topic) ?? []) if (only?.partition === undefined || only.partition === partition) parts.push({topic, partition});
     }
     if (parts.length === 0) throw new MqError('PARTITION_NOT_FOUND', `group ${name} reads no such topic/partition`);
-    const offsets: OffsetTriple[] = parts.map((tp) => {
-      const b = this.topics.bounds(tp.topic, tp.partition);
+    const offsets: OffsetTriple[] = [];
+    for (const tp of parts) {
+      const b = await this.topics.bounds(tp.topic, tp.partition);
       let o: number;
       if (target.to === 'earliest') o = b.logStart;
       else if (target.to === 'latest') o = b.highWatermark;
       else if (target.to === 'offset') o = target.offset;
-      else o = this.topics.offsetForTimestamp(tp.topic, tp.partition, target.timestamp);
-      return [tp.topic, tp.partition, Math.min(Math.max(o, b.logStart), b.highWatermark)];
-    });
+      else o = await this.topics.offsetForTimestamp(tp.topic, tp.partition, target.timestamp);
+      offsets.push([tp.topic, tp.partition, Math.min(Math.max(o, b.logStart), b.highWatermark)]);
+    }
     await this.coordinator.store.append([{t: 'reset', group: name, offsets}]);
     return offsets;
   }

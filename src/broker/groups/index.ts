@@ -1,12 +1,13 @@
 import type {Broker} from '../broker.js';
 import type {PartitionLog} from '../partition.js';
 import {cutLog} from '../partition-retention.js';
-import type {TopicPartition} from './assignment.js';
 import {GroupAdmin} from './group-admin.js';
 import {GROUPS_TOPIC, GroupStore, type InternalLog} from './group-store.js';
-import {GroupCoordinator, type TopicView} from './coordinator.js';
+import {GroupCoordinator} from './coordinator.js';
+import {groupTopicView} from './topic-view.js';
 
 export {GROUPS_TOPIC} from './group-store.js';
+export {waitAny} from './wait-any.js';
 export type {GroupCoordinator, GroupMessage} from './coordinator.js';
 export type {GroupAdmin, PartitionLag, ResetTarget, GroupSpec} from './group-admin.js';
 export type {TopicPartition} from './assignment.js';
@@ -16,26 +17,6 @@ export interface Groups {
   coordinator: GroupCoordinator;
   admin: GroupAdmin;
   stop(): void;
-}
-
-/** Resolves when any of the partitions gets new data, the time is up, or the signal aborts. */
-export async function waitAny(logs: PartitionLog[], waitMs: number, signal: AbortSignal): Promise<void> {
-  if (logs.length === 0) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, waitMs);
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), {once: true});
-    });
-    return;
-  }
-  const ac = new AbortController();
-  const onAbort = (): void => ac.abort();
-  signal.addEventListener('abort', onAbort, {once: true});
-  try {
-    await Promise.race(logs.map((l) => l.waiters.wait(waitMs, ac.signal)));
-  } finally {
-    ac.abort();
-    signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /** Wires consumer groups into a broker: the durable store over the internal topic, the coordinator and its session sweeper. */
@@ -56,19 +37,7 @@ export function createGroups(broker: Broker): Groups {
   broker.topics.hooks.committed = (log, batches) => {
     if (log.topic === GROUPS_TOPIC) for (const b of batches) store.applyCommitted(log.number, b);
   };
-  const view: TopicView = {
-    partitions: (topic) => {
-      const t = broker.topics.get(topic);
-      return t ? t.record.partitions.map((p) => p.number).sort((a, b) => a - b) : undefined;
-    },
-    bounds: (topic, p) => {
-      const l = log(topic, p);
-      return {logStart: l.logStart, highWatermark: l.highWatermark};
-    },
-    read: (topic, p, from, limits) => log(topic, p).read(from, limits),
-    waitAny: (tps: readonly TopicPartition[], waitMs, signal) => waitAny(tps.map((tp) => log(tp.topic, tp.partition)), waitMs, signal),
-    offsetForTimestamp: (topic, p, ts) => broker.store.offsetForTimestamp(log(topic, p).pid, ts),
-  };
+  const view = groupTopicView(broker);
   const coordinator = new GroupCoordinator(store, view, broker.clock, {
     defaultSessionTimeoutMs: cfg.groupSessionTimeoutMs,
     heartbeatIntervalMs: cfg.groupHeartbeatIntervalMs,

@@ -104,7 +104,9 @@ export class DeadLetterMover {
           notBefore: 0,
         },
       ]);
-      if (r && 'error' in r) throw r.error;
+      // ID_CONFLICT: an earlier attempt wrote this copy already (its headers, e.g. the delivery count, may differ
+      // after a change of leader): it is moved, exactly once
+      if (r && 'error' in r && r.error.code !== 'ID_CONFLICT') throw r.error;
     }
     await this.service.markDead(p.group, p.log, p.offset, p.row, message);
   }

@@ -68,10 +68,14 @@ export class QueueService {
     for (const byPid of this.views.values()) byPid.delete(log.pid);
   }
 
-  /** Queue decisions need the partition's leader, caught up with everything committed before its term. */
+  /**
+   * Queue decisions need the partition's leader, caught up with everything committed before its term: once it has
+   * applied an entry of its own term, every earlier one is applied, and from then on it decides every change itself
+   * (a lag of its own term's entries, normal under load, does not make its view stale).
+   */
   private requireLeader(log: PartitionLog): void {
     const st = log.group?.node.status();
-    if (!st || st.role !== 'leader' || st.applied < st.commit || log.group.storage.term(st.commit) !== st.term) {
+    if (!st || st.role !== 'leader' || log.group.storage.term(st.applied) !== st.term || log.group.storage.term(st.commit) !== st.term) {
       throw new MqError('UNAVAILABLE', `${log.topic}/${log.number} has no settled leader here yet`, {leader: log.group?.leader ?? 0}, false);
     }
   }
@@ -325,7 +329,7 @@ export class QueueService {
     });
     const failedPids = new Set(proposals.filter((_, i) => settled[i]!.status === 'rejected').map((p) => p.log.pid));
     const receipts = d.receipts.filter((r) => !failedPids.has(this.broker.partitionLog(r.topic, r.partition).pid));
-    if (receipts.length > 0) await this.receipts.append(receipts).catch((err: unknown) => this.broker.logger.warn({err}, 'could not write receipts'));
+    if (receipts.length > 0) await this.receipts.appendDurably(receipts, 4 * this.broker.electionWaitMs()).catch((err: unknown) => this.broker.logger.warn({err}, 'could not write receipts'));
     for (const x of d.dead) if (!failedPids.has(x.log.pid)) this.onDeadPending(group, x.log, x.offset, x.row);
     if (kind === 'nack') this.bump(group);
     return d.outcomes;
@@ -356,7 +360,7 @@ export class QueueService {
     await this.propose(group, log, 'dead', [dead], v.floor);
     if (message?.producer) {
       const info: LeaseInfo = {consumer: null, id: message.id, producer: message.producer, progressed: true};
-      await this.receipts.append([this.receipt(group, log, offset, info, 'dead_lettered', this.broker.clock.now(), row.deliveries, row.error ?? undefined)]);
+      await this.receipts.appendDurably([this.receipt(group, log, offset, info, 'dead_lettered', this.broker.clock.now(), row.deliveries, row.error ?? undefined)], 4 * this.broker.electionWaitMs());
     }
   }
 

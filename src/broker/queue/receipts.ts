@@ -30,10 +30,18 @@ export interface ReceiptPage {
   nextCursor: number;
 }
 
+/** A receipt's message id: the same for every attempt to write it, so a retry is absorbed by de-duplication. */
+export function receiptId(r: Receipt): string {
+  const base = `rcpt/${r.group}/${r.topic}/${r.partition}/${r.offset}/${r.state}/${r.deliveries}`;
+  // a message has one terminal receipt; it may have several progress receipts in one delivery
+  return r.state === 'in_progress' ? `${base}/${r.time}` : base;
+}
+
 /**
  * Receipts are records in the internal topic `__receipts`, keyed by producer id (so one producer's receipts are in
- * one partition, in order). They are appended in the same group commit as the ack that causes them, so a receipt
- * exists if and only if its ack does. A producer's cursor is an offset in its partition.
+ * one partition, in order). They are written once the ack that causes them has committed, with an id derived from
+ * the receipt, and retried until written (de-duplication absorbs a retry of one that was written after all). A
+ * producer's cursor is an offset in its partition.
  */
 export class Receipts {
   constructor(private readonly broker: Broker) {}
@@ -52,8 +60,24 @@ export class Receipts {
     const n = this.partitions();
     // keyed by producer: one producer's receipts share a partition (the key routes them); in a cluster the
     // partition's leader may be another broker, and broker.produce forwards to it
-    const msgs = receipts.map((r): ProduceMessage => ({id: null, key: r.producer, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(JSON.stringify(r)), notBefore: 0, partition: partitionForKey(r.producer, n)}));
-    for (const item of await this.broker.produce(RECEIPTS_TOPIC, msgs)) if ('error' in item) throw item.error;
+    const msgs = receipts.map((r): ProduceMessage => ({id: receiptId(r), key: r.producer, producer: null, priority: 0, headers: null, valueType: ValueType.Json, value: Buffer.from(JSON.stringify(r)), notBefore: 0, partition: partitionForKey(r.producer, n)}));
+    for (const item of await this.broker.produce(RECEIPTS_TOPIC, msgs)) if ('error' in item && item.error.code !== 'ID_CONFLICT') throw item.error;
+  }
+
+  /**
+   * append, retried through leader changes (of `__receipts` or of the receiving broker's peers) for up to
+   * `timeoutMs`: the ack is committed, so its receipt must follow.
+   */
+  async appendDurably(receipts: readonly Receipt[], timeoutMs: number): Promise<void> {
+    const deadline = this.broker.clock.monotonic() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.append(receipts);
+      } catch (error) {
+        if (this.broker.isClosing || this.broker.clock.monotonic() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
+      }
+    }
   }
 
   /** One producer's receipts from a cursor; long-polls up to waitMs when there are none yet. */

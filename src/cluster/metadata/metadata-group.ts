@@ -16,12 +16,16 @@ const TOPIC_KEY = 'topic/';
 const BROKER_KEY = 'broker/';
 const CLUSTER_ID_KEY = 'cluster/id';
 const NEXT_PID_KEY = 'seq/pid';
+const VERSION_KEY = 'cluster/version';
 /** Applied commands between snapshots of the metadata log (each snapshot is the whole state, small). */
 const COMPACT_EVERY = 1000;
 
 export interface MetadataListener {
-  /** A committed change, inside the Ready's transaction: open replicas here; destructive work goes in scope.after. */
-  changed(change: MetadataChange, scope: ApplyScope): void;
+  /**
+   * A committed change, inside the Ready's transaction: open replicas here; destructive work goes in scope.after.
+   * `restored`: it came from a snapshot (this broker missed the commands).
+   */
+  changed(change: MetadataChange, scope: ApplyScope, opts?: {restored?: boolean}): void;
   /** This broker became (or stopped being) the metadata leader. */
   leadership(isLeader: boolean): void;
 }
@@ -54,16 +58,21 @@ export class MetadataGroup implements GroupStateMachine {
    * the metadata group existed keeps its topics: they become the first snapshot's (single node only).
    */
   static open(store: LogStore, host: RaftHost, logger: Logger, founding: () => MetadataSnapshot & {voters: number[]}): MetadataGroup {
+    let joining = false;
     if (!store.getRaftSnapshot(METADATA_GID)) {
       const init = founding();
+      // no founders: this broker joins a running cluster and learns the metadata from its leader
+      joining = init.voters.length === 0;
       store.transaction(() => {
-        StoreRaftStorage.bootstrap(store, METADATA_GID, {voters: init.voters, learners: []}, encodeSnapshot(init));
+        if (joining) StoreRaftStorage.bootstrapEmpty(store, METADATA_GID);
+        else StoreRaftStorage.bootstrap(store, METADATA_GID, {voters: init.voters, learners: []}, encodeSnapshot(init));
         writeState(store, init);
-        store.setApplied(METADATA_GID, 1, 0);
+        store.setApplied(METADATA_GID, joining ? 0 : 1, 0);
       });
     }
     const md = new MetadataGroup(store, logger);
     md.group = host.addGroup(METADATA_GID, md);
+    if (joining) host.markRecovering(md.group);
     return md;
   }
 
@@ -141,9 +150,9 @@ export class MetadataGroup implements GroupStateMachine {
     for (const name of names) {
       const a = before.topics.get(name);
       const b = this.state.topics.get(name);
-      if (JSON.stringify(a) !== JSON.stringify(b)) this.listener?.changed({kind: 'topic', name, before: a, after: b}, scope);
+      if (JSON.stringify(a) !== JSON.stringify(b)) this.listener?.changed({kind: 'topic', name, before: a, after: b}, scope, {restored: true});
     }
-    for (const id of this.state.brokers.keys()) this.listener?.changed({kind: 'broker', id}, scope);
+    for (const id of this.state.brokers.keys()) this.listener?.changed({kind: 'broker', id}, scope, {restored: true});
   }
 
   snapshotData(): Uint8Array {
@@ -166,8 +175,8 @@ export class MetadataGroup implements GroupStateMachine {
 }
 
 function encodeSnapshot(s: MetadataSnapshot): Uint8Array {
-  const {clusterId, brokers, topics, nextPid} = s;
-  return Buffer.from(JSON.stringify({clusterId, brokers, topics, nextPid}));
+  const {clusterId, brokers, topics, nextPid, version} = s;
+  return Buffer.from(JSON.stringify({clusterId, brokers, topics, nextPid, version: version ?? 0}));
 }
 
 function loadState(store: LogStore): MetadataSnapshot {
@@ -176,6 +185,7 @@ function loadState(store: LogStore): MetadataSnapshot {
     brokers: store.listMeta(BROKER_KEY).map(([, json]) => JSON.parse(json) as BrokerRecord),
     topics: store.listMeta(TOPIC_KEY).map(([, json]) => JSON.parse(json) as TopicRecord),
     nextPid: Number(store.getMeta(NEXT_PID_KEY) ?? '1'),
+    version: Number(store.getMeta(VERSION_KEY) ?? '0'),
   };
 }
 
@@ -187,13 +197,16 @@ function clearState(store: LogStore): void {
 function writeState(store: LogStore, s: MetadataSnapshot): void {
   store.putMeta(CLUSTER_ID_KEY, s.clusterId);
   store.putMeta(NEXT_PID_KEY, String(s.nextPid));
+  store.putMeta(VERSION_KEY, String(s.version ?? 0));
   for (const b of s.brokers) store.putMeta(BROKER_KEY + b.id, JSON.stringify(b));
   for (const t of s.topics) store.putMeta(TOPIC_KEY + t.name, JSON.stringify(t));
 }
 
 function persistChange(store: LogStore, state: MetadataState, change: MetadataChange): void {
+  store.putMeta(VERSION_KEY, String(state.version));
   if (change.kind === 'broker') {
-    store.putMeta(BROKER_KEY + change.id, JSON.stringify(state.brokers.get(change.id)));
+    if (change.removed) store.deleteMeta(BROKER_KEY + change.id);
+    else store.putMeta(BROKER_KEY + change.id, JSON.stringify(state.brokers.get(change.id)));
     return;
   }
   if (change.after) store.putMeta(TOPIC_KEY + change.name, JSON.stringify(change.after));

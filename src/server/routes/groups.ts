@@ -99,7 +99,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
     if (def.mode === 'queue') return describeQueue(broker, def);
     const rt = co.runtimes.get(name);
     const now = broker.clock.monotonic();
-    const partitions = admin.lag(name).map((l) => ({
+    const partitions = (await admin.lag(name)).map((l) => ({
       topic: l.topic,
       partition: l.partition,
       committed: l.committed,

@@ -8,6 +8,7 @@ import {fetchJson, produceResult} from '../wire-format.js';
 import {forwardingAllowed, hopsOf} from '../forward.js';
 import {metadataTarget, partitionTarget, serveOrForward, unknownTopicAtLeader} from '../route-to-leader.js';
 import {produceAndAwait} from './await-processed.js';
+import {INTERNAL_AUTH} from '../../cluster/internal-auth.js';
 
 type Query = Record<string, string | undefined>;
 
@@ -30,12 +31,12 @@ export function messageRoutes(app: FastifyInstance, broker: Broker): void {
   app.post<{Params: {topic: string}; Querystring: Query}>('/v1/topics/:topic/messages', {bodyLimit: limits.requestBytesMax}, async (req, reply) => {
     onlyParams(req.query, ['acks', 'await', 'timeout_ms']);
     const acks = parseAcks(req.query.acks);
-    const topic = validateTopicName(req.params.topic);
+    const internal = req.headers[INTERNAL_AUTH] !== undefined && broker.membership.internalAuthorized(req.params.topic, bodyBuffer(req), req.headers[INTERNAL_AUTH]);
+    const topic = validateTopicName(req.params.topic, {allowInternal: internal});
     const parsed = parseProduceBody(bodyBuffer(req), bodyFormat(req, true), limits);
     // a topic unknown here may be brand new, or to be auto-created: the metadata leader decides
     if (!broker.topics.get(topic) && broker.clustered) {
-      const relayed = await serveOrForward(broker, req, reply, metadataTarget());
-      if (relayed) return relayed;
+      if (await serveOrForward(broker, req, reply, metadataTarget())) return reply;
     }
     if (req.query.await !== undefined) {
       if (req.query.await !== 'processed') throw new MqError('BAD_REQUEST', `await must be processed (got ${JSON.stringify(req.query.await)})`, {param: 'await'});
@@ -59,15 +60,15 @@ export function messageRoutes(app: FastifyInstance, broker: Broker): void {
   });
 
   app.get<{Params: {topic: string; partition: string}; Querystring: Query}>('/v1/topics/:topic/partitions/:partition/messages', async (req, reply) => {
-    onlyParams(req.query, ['offset', 'max_messages', 'max_bytes', 'wait_ms']);
+    onlyParams(req.query, ['offset', 'max_messages', 'max_bytes', 'wait_ms', 'value_encoding']);
+    const encoding = req.query.value_encoding ?? 'json';
+    if (encoding !== 'json' && encoding !== 'base64') throw new MqError('BAD_REQUEST', `value_encoding must be json or base64, got ${JSON.stringify(encoding)}`);
     const partition = intParam({partition: req.params.partition}, 'partition', 0);
-    const unknown = await unknownTopicAtLeader(broker, req, reply, req.params.topic);
-    if (unknown) return unknown;
+    if (await unknownTopicAtLeader(broker, req, reply, req.params.topic)) return reply;
     const local = broker.topics.mustGet(req.params.topic).partitions.get(partition);
     // any replica serves its committed prefix; a read past it (or on a broker without a replica) goes to the leader
     if (broker.clustered && (!local || (!local.isLeader && intParam(req.query, 'offset', local.logStart, 'INVALID_OFFSET') >= local.highWatermark))) {
-      const relayed = await serveOrForward(broker, req, reply, partitionTarget(broker, req.params.topic, partition));
-      if (relayed) return relayed;
+      if (await serveOrForward(broker, req, reply, partitionTarget(broker, req.params.topic, partition))) return reply;
     }
     const log = broker.partitionLog(req.params.topic, partition);
     const result = await broker.fetch(req.params.topic, partition, {
@@ -77,6 +78,6 @@ export function messageRoutes(app: FastifyInstance, broker: Broker): void {
       waitMs: Math.min(intParam(req.query, 'wait_ms', 0), limits.waitMsMax),
       signal: clientGone(reply),
     });
-    return sendJson(reply, 200, fetchJson(result));
+    return sendJson(reply, 200, fetchJson(result, {base64: encoding === 'base64'}));
   });
 }

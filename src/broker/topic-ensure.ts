@@ -1,0 +1,37 @@
+import {MqError} from '../errors.js';
+import type {Broker} from './broker.js';
+import type {TopicSpec} from './topic-config.js';
+
+/**
+ * Creates a topic unless it exists, from any broker: through the metadata group here if this broker leads it,
+ * otherwise by asking the metadata leader; resolves once the topic is known here.
+ */
+export async function ensureTopicAnywhere(broker: Broker, spec: TopicSpec): Promise<void> {
+  if (broker.topics.get(spec.name)) return;
+  try {
+    if (broker.metadata.isLeader) {
+      await broker.topics.create(spec);
+      return;
+    }
+    const url = broker.cluster.urlOf(broker.metadata.leader);
+    if (!url) throw new MqError('UNAVAILABLE', 'no metadata leader is known to create the topic', {topic: spec.name}, false);
+    const r = spec.retention;
+    const body = {
+      name: spec.name,
+      partitions: spec.partitions,
+      replication_factor: spec.replicationFactor,
+      retention: r && {max_messages: r.maxMessages, max_bytes: r.maxBytes, max_age_ms: r.maxAgeMs, until_acked: r.untilAcked},
+      dedup_window_ms: spec.dedupWindowMs,
+    };
+    const res = await broker.peerHttp.pool(url).request({method: 'POST', path: '/v1/topics', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw MqError.fromBody(res.statusCode, JSON.parse(text || '{}'));
+  } catch (error) {
+    if ((error as MqError).code !== 'TOPIC_EXISTS') throw error;
+  }
+  const deadline = broker.clock.monotonic() + 10_000;
+  while (!broker.topics.get(spec.name)) {
+    if (broker.clock.monotonic() > deadline) throw new MqError('UNAVAILABLE', `topic ${spec.name} was created but has not reached this broker yet`, {topic: spec.name}, true);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
