@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core';
+import {autoscaleFlags} from '../../src/cli/autoscale-flags.js';
 import {MqCommand, connectionFlags} from '../../src/cli/base-command.js';
 import {createSpec, describeText} from '../../src/cli/topic-view.js';
 
@@ -16,6 +17,7 @@ export default class TopicCreate extends MqCommand {
     {description: 'The seed\'s orders topic with two partitions', command: '<%= config.bin %> topic create orders --partitions 2'},
     {description: 'Keep the last 1000 messages per partition', command: '<%= config.bin %> topic create events --retention-messages 1000'},
     {description: 'Keep a week, at most 10 GiB per partition', command: '<%= config.bin %> topic create logs --retention-age 7d --retention-bytes 10GiB'},
+    {description: 'A work queue that grows to 8 partitions under load and shrinks back when idle', command: '<%= config.bin %> topic create jobs --autoscale-max-partitions 8 --autoscale-max-load 1000'},
   ];
 
   static override args = {name: Args.string({description: 'Topic name: [A-Za-z0-9._-], up to 196 characters.', required: true, ignoreStdin: true})};
@@ -23,6 +25,7 @@ export default class TopicCreate extends MqCommand {
     partitions: Flags.integer({char: 'p', description: 'Number of partitions (default 1).', min: 1}),
     'replication-factor': Flags.integer({description: 'Copies of each partition (default min(3, brokers)).', min: 1}),
     ...retentionFlags,
+    ...autoscaleFlags,
     ...connectionFlags,
   };
 

@@ -50,7 +50,7 @@ function checkCapacity(b: Broker, topic: Topic, messages: readonly ProduceMessag
  */
 export async function produce(b: Broker, topicName: string, messages: readonly ProduceMessage[], opts: {acks?: Acks}): Promise<ProduceItem[]> {
   const topic = await topicForProduce(b, topicName);
-  const rr = nextRoundRobin(topic.record, topic.roundRobin++);
+  const rr = nextRoundRobin(topic.record, topic.roundRobin++, b.queues.autoscaler.leastLoaded(topic));
   const byPartition = new Map<number, number[]>();
   messages.forEach((m, i) => {
     const p = routeMessage(topic.record, m, rr);
@@ -81,7 +81,7 @@ export async function produce(b: Broker, topicName: string, messages: readonly P
         outcomes = batch.map(() => ({error: e}));
       }
       outcomes.forEach((o, k) => {
-        items[indexes[k]!] = 'error' in o ? {partition: number, error: o.error} : {partition: number, offset: o.offset, duplicate: o.duplicate, term: log.term, leader: b.nodeId};
+        items[indexes[k]!] = 'error' in o ? {partition: number, error: o.error} : {partition: number, offset: o.offset, duplicate: o.duplicate, term: o.term ?? log.term, leader: b.nodeId};
       });
       b.retention.check(topic, log);
     }),

@@ -15,9 +15,10 @@ export interface ProduceMessage extends NewMessage {
  */
 export function routeMessage(topic: TopicRecord, m: ProduceMessage, roundRobin: number): number {
   if (m.partition !== undefined) {
-    if (!topic.partitions.some((p) => p.number === m.partition)) {
-      throw new MqError('PARTITION_NOT_FOUND', `topic ${topic.name} has no partition ${m.partition}`, {partition: m.partition});
-    }
+    const p = topic.partitions.find((x) => x.number === m.partition);
+    if (!p) throw new MqError('PARTITION_NOT_FOUND', `topic ${topic.name} has no partition ${m.partition}`, {partition: m.partition});
+    // a drained partition takes nothing new, so that it can be removed once its consumers have finished it
+    if (p.draining) throw new MqError('PARTITION_DRAINING', `partition ${m.partition} of ${topic.name} is being drained; send without a partition`, {partition: m.partition});
     return m.partition;
   }
   const hashed = m.key ?? m.id ?? m.producer;
@@ -25,7 +26,24 @@ export function routeMessage(topic: TopicRecord, m: ProduceMessage, roundRobin: 
   return roundRobin;
 }
 
-/** The partition an unkeyed request goes to: the next one in turn over the active partitions. */
-export function nextRoundRobin(topic: TopicRecord, counter: number): number {
-  return topic.partitions[counter % topic.partitions.length]!.number;
+/**
+ * The partition an unkeyed request goes to: the next one in turn over the active (not draining) partitions. `load`
+ * is given for an autoscaled topic at its limit (no partition can be added): the least-loaded one then gets it.
+ */
+export function nextRoundRobin(topic: TopicRecord, counter: number, load?: (partition: number) => number | undefined): number {
+  const active = topic.partitions.filter((p) => !p.draining);
+  // base partitions are never drained, so `active` is never empty; the fallback only keeps routing total
+  const pool = active.length > 0 ? active : topic.partitions;
+  if (load) {
+    let best: number | undefined;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < pool.length; k++) {
+      // ties go round robin, so equal partitions still share the traffic
+      const p = pool[(counter + k) % pool.length]!.number;
+      const l = load(p);
+      if (l !== undefined && l < bestLoad) [best, bestLoad] = [p, l];
+    }
+    if (best !== undefined) return best;
+  }
+  return pool[counter % pool.length]!.number;
 }

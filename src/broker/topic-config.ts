@@ -1,5 +1,6 @@
 import {MqError} from '../errors.js';
 import type {Limits} from '../config/limits.js';
+import {resolveAutoscale, type AutoscaleConfig, type AutoscaleSpec} from './autoscale-config.js';
 
 export interface RetentionConfig {
   maxMessages: number | null;
@@ -16,9 +17,21 @@ export interface TopicConfig {
   /** Number of base partitions: keys, ids and producers hash over these. */
   partitions: number;
   replicationFactor: number;
+  /** The replication factor was not given: it follows the cluster (min(3, brokers)) as brokers join. */
+  replicationDefault?: boolean;
   retention: RetentionConfig;
   /** 0 turns de-duplication off for the topic. */
   dedupWindowMs: number;
+  /** Elastic partitions (autoscale-config.ts); absent on topics that never scale. */
+  autoscale?: AutoscaleConfig;
+}
+
+/** Why the autoscaler changed a topic: kept (the last few) in the topic record, shown in /status and `mq top`. */
+export interface AutoscaleEvent {
+  at: number;
+  kind: 'added' | 'draining' | 'removed';
+  partition: number;
+  reason: string;
 }
 
 /** What the broker persists per topic. Partition numbers are never reused; `base` is the ordered hashing list. */
@@ -27,9 +40,11 @@ export interface TopicRecord {
   config: TopicConfig;
   createdAt: number;
   /** `replicas`: the brokers holding the partition, the preferred leader first. */
-  partitions: Array<{number: number; pid: number; replicas: number[]}>;
+  partitions: Array<{number: number; pid: number; replicas: number[]; autoscaled?: boolean; draining?: boolean}>;
   base: number[];
   nextPartitionNumber: number;
+  /** The autoscaler's recent changes, newest last (autoscaled topics only). */
+  autoscaleEvents?: AutoscaleEvent[];
 }
 
 export interface TopicSpec {
@@ -38,12 +53,15 @@ export interface TopicSpec {
   replicationFactor?: number;
   retention?: Partial<RetentionConfig>;
   dedupWindowMs?: number;
+  autoscale?: AutoscaleSpec;
 }
 
 export interface TopicPatch {
   partitions?: number;
   retention?: Partial<RetentionConfig>;
   dedupWindowMs?: number;
+  /** null turns autoscaling off. */
+  autoscale?: AutoscaleSpec | null;
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,196}$/;
@@ -91,12 +109,14 @@ export function resolveTopicConfig(spec: TopicSpec, defaults: {dedupWindowMs: nu
   if (replicationFactor > defaults.brokers) {
     throw new MqError('INVALID_CONFIG', `replication_factor ${replicationFactor} is more than the ${defaults.brokers} broker(s) in the cluster`);
   }
-  return {
+  const config: TopicConfig = {
     partitions,
     replicationFactor,
     retention: mergeRetention({maxMessages: null, maxBytes: null, maxAgeMs: null, untilAcked: false}, spec.retention),
     dedupWindowMs: checkInt('dedup_window_ms', spec.dedupWindowMs ?? defaults.dedupWindowMs, 0, DEDUP_WINDOW_MS_MAX),
   };
+  const autoscale = resolveAutoscale(spec.autoscale, undefined, partitions, limits.partitionsPerTopicMax);
+  return autoscale ? {...config, autoscale} : config;
 }
 
 export function applyTopicPatch(config: TopicConfig, patch: TopicPatch, limits: Limits): TopicConfig {
@@ -107,10 +127,13 @@ export function applyTopicPatch(config: TopicConfig, patch: TopicPatch, limits: 
       throw new MqError('INVALID_CONFIG', `partitions can only grow (from ${config.partitions}); keys would remap and data would be stranded`);
     }
   }
-  return {
-    ...config,
+  const {autoscale: previous, ...rest} = config;
+  const autoscale = resolveAutoscale(patch.autoscale, previous, partitions, limits.partitionsPerTopicMax);
+  const next: TopicConfig = {
+    ...rest,
     partitions,
     retention: mergeRetention(config.retention, patch.retention),
     dedupWindowMs: patch.dedupWindowMs === undefined ? config.dedupWindowMs : checkInt('dedup_window_ms', patch.dedupWindowMs, 0, DEDUP_WINDOW_MS_MAX),
   };
+  return autoscale ? {...next, autoscale} : next;
 }

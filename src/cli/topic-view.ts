@@ -1,4 +1,5 @@
 import type {WireRetention, WireTopic, WireTopicCreate, WireTopicDescription} from '../protocol/wire.js';
+import {autoscaleFromFlags, autoscaleText, type AutoscaleFlags} from './autoscale-flags.js';
 import {parseBytes, parseDuration} from './duration.js';
 import {c, formatBytes, formatDuration, table} from './output.js';
 
@@ -24,7 +25,7 @@ export function dedupFromFlags(f: RetentionFlags): number | undefined {
   return f['dedup-window'] === undefined ? undefined : parseDuration(f['dedup-window']);
 }
 
-export function createSpec(name: string, f: RetentionFlags & {partitions?: number; 'replication-factor'?: number}): WireTopicCreate {
+export function createSpec(name: string, f: RetentionFlags & AutoscaleFlags & {partitions?: number; 'replication-factor'?: number}): WireTopicCreate {
   const spec: WireTopicCreate = {name};
   if (f.partitions !== undefined) spec.partitions = f.partitions;
   if (f['replication-factor'] !== undefined) spec.replication_factor = f['replication-factor'];
@@ -32,6 +33,8 @@ export function createSpec(name: string, f: RetentionFlags & {partitions?: numbe
   if (retention) spec.retention = retention;
   const dedup = dedupFromFlags(f);
   if (dedup !== undefined) spec.dedup_window_ms = dedup;
+  const autoscale = autoscaleFromFlags(f);
+  if (autoscale) spec.autoscale = autoscale;
   return spec;
 }
 
@@ -58,6 +61,7 @@ export function describeText(d: WireTopicDescription): string {
     `${c.bold('retention')}    ${retentionText(d.retention)}`,
     `${c.bold('dedup window')} ${formatDuration(d.dedup_window_ms)}`,
     `${c.bold('messages')}     ${d.messages} (${formatBytes(d.bytes)})`,
+    ...autoscaleText(d),
     '',
   ].join('\n');
   const rows = d.partition_details.map((p) => [p.partition, p.leader, p.term, p.log_start_offset, p.high_watermark, p.messages, formatBytes(p.bytes)]);

@@ -9,6 +9,8 @@ export interface ClusterPartition {
   replicas: number[];
   leader: number | null;
   leader_url: string | null;
+  /** An autoscaled partition being drained before its removal: it takes nothing new. */
+  draining?: boolean;
 }
 
 interface TopicRoute {
@@ -63,7 +65,13 @@ export class DirectRouter {
       try {
         const view = await this.source.cluster();
         for (const r of this.routes.values()) r.leaders.clear();
-        for (const p of view.partitions) this.routes.get(p.topic)?.leaders.set(p.partition, p.leader_url);
+        const draining = new Set<string>();
+        for (const p of view.partitions) {
+          this.routes.get(p.topic)?.leaders.set(p.partition, p.leader_url);
+          if (p.draining) draining.add(`${p.topic}/${p.partition}`);
+        }
+        // partitions come and go on autoscaled topics: round robin covers the active ones as last seen
+        for (const [topic, r] of this.routes) r.partitions = [...r.leaders.keys()].filter((n) => !draining.has(`${topic}/${n}`)).sort((a, b) => a - b);
       } finally {
         this.refreshing = undefined;
       }
@@ -78,7 +86,6 @@ export class DirectRouter {
       r = {base, partitions: [], leaders: new Map(), roundRobin: 0};
       this.routes.set(topic, r);
       await this.refresh();
-      r.partitions = [...r.leaders.keys()].sort((a, b) => a - b);
     }
     return r;
   }
@@ -93,8 +100,10 @@ export class DirectRouter {
   async produce(topic: string, messages: readonly RoutedMessage[], acks: string | undefined): Promise<WireProduceResult[]> {
     const r = await this.route(topic);
     const all = r.partitions.length > 0 ? r.partitions : r.base;
-    const rr = all[r.roundRobin++ % all.length]!;
+    let rr = all[r.roundRobin++ % all.length]!;
     const parts = messages.map((m) => this.partitionOf(r, m, rr));
+    // messages this router placed round robin: if that partition went away (autoscaling), they may go elsewhere
+    const free = messages.map((m) => m.partition === undefined && (m.key ?? m.id ?? m.producer) === undefined);
     const results: WireProduceResult[] = new Array(messages.length);
     let pending = messages.map((_, i) => i);
     for (let attempt = 0; pending.length > 0; attempt++) {
@@ -104,6 +113,7 @@ export class DirectRouter {
         byUrl.set(url, [...(byUrl.get(url) ?? []), i]);
       }
       const retry: number[] = [];
+      let moved = false;
       await Promise.all(
         [...byUrl].map(async ([url, idx]) => {
           // no leader known: the broker we were given forwards (or says there is none)
@@ -117,6 +127,11 @@ export class DirectRouter {
             });
           } catch (error) {
             const e = error instanceof MqError ? error : new MqError('UNAVAILABLE', String(error), undefined, 'unknown');
+            if (attempt < RETRIES && (e.code === 'PARTITION_DRAINING' || e.code === 'PARTITION_NOT_FOUND') && idx.every((i) => free[i])) {
+              moved = true;
+              retry.push(...idx);
+              return;
+            }
             // a refused connection wrote nothing: safe to send again once the leaders are known again
             if (attempt < RETRIES && e.written === false) retry.push(...idx);
             else for (const i of idx) results[i] = {partition: parts[i]!, error: e.toBody().error};
@@ -125,6 +140,10 @@ export class DirectRouter {
       );
       pending = retry;
       if (pending.length > 0) await this.refresh().catch(() => {});
+      if (moved && r.partitions.length > 0) {
+        rr = r.partitions[r.roundRobin++ % r.partitions.length]!;
+        for (const i of pending) if (free[i]) parts[i] = rr;
+      }
     }
     return results;
   }

@@ -1,3 +1,4 @@
+import {Autoscaler} from '../autoscaler.js';
 import type {Broker} from '../broker.js';
 import type {GroupCoordinator} from '../groups/index.js';
 import {CallbackDispatcher} from './callbacks.js';
@@ -14,6 +15,8 @@ export interface Queues {
   receipts: Receipts;
   deadLetters: DeadLetterMover;
   callbacks: CallbackDispatcher;
+  /** Elastic partitions of autoscaled topics (their load is the queue groups' backlog). */
+  autoscaler: Autoscaler;
   /** Queue groups reading a topic (for await=processed and until_acked retention). */
   groupsOn(topic: string): string[];
   stop(): void;
@@ -47,14 +50,19 @@ export function createQueues(broker: Broker, coordinator: GroupCoordinator): Que
     }
   }, SWEEP_MS);
   sweeper.unref();
+  const groupsOn = (topic: string): string[] => queueGroups().filter((g) => coordinator.definition(g).topics.includes(topic));
+  const autoscaler = new Autoscaler(broker, {queues: service, coordinator, admin: broker.groups.admin, queueGroupsOn: groupsOn});
+  autoscaler.start();
   return {
     service,
     receipts,
     deadLetters,
     callbacks,
-    groupsOn: (topic) => queueGroups().filter((g) => coordinator.definition(g).topics.includes(topic)),
+    autoscaler,
+    groupsOn,
     stop: () => {
       clearInterval(sweeper);
+      autoscaler.stop();
       callbacks.stopAll();
     },
   };

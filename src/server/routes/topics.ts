@@ -1,6 +1,7 @@
 import type {FastifyInstance} from 'fastify';
 import {z} from 'zod';
 import type {Broker} from '../../broker/broker.js';
+import {autoscaleFromWire} from '../../broker/autoscale-config.js';
 import type {RetentionConfig} from '../../broker/topic-config.js';
 import {jsonObjectBody, onlyParams} from '../http-util.js';
 import {parseBody as parse} from './body.js';
@@ -14,17 +15,28 @@ const retention = z.strictObject({
   max_age_ms: count.nullable().optional(),
   until_acked: z.boolean().optional(),
 });
+const autoscale = z.strictObject({
+  max_partitions: count.optional(),
+  high_water: z.number().optional(),
+  max_load: count.optional(),
+  idle_after_ms: count.optional(),
+  check_interval_ms: count.optional(),
+  partition_budget: z.strictObject({memory_bytes: count.optional(), cpu: z.number().optional()}).optional(),
+});
 const createSchema = z.strictObject({
   name: z.string(),
   partitions: count.optional(),
   replication_factor: count.optional(),
   retention: retention.optional(),
   dedup_window_ms: count.optional(),
+  autoscale: autoscale.optional(),
 });
 const patchSchema = z.strictObject({
   partitions: count.optional(),
   retention: retention.optional(),
   dedup_window_ms: count.optional(),
+  /** null turns autoscaling off. */
+  autoscale: autoscale.nullable().optional(),
 });
 
 function toRetention(r: z.infer<typeof retention> | undefined): Partial<RetentionConfig> | undefined {
@@ -47,6 +59,7 @@ export function topicRoutes(app: FastifyInstance, broker: Broker): void {
       replicationFactor: b.replication_factor,
       retention: toRetention(b.retention),
       dedupWindowMs: b.dedup_window_ms,
+      autoscale: b.autoscale && autoscaleFromWire(b.autoscale),
     });
     const d = broker.describeTopic(record.name);
     return reply.code(201).send(wireTopicDescription(d.record, d.partitions));
@@ -59,8 +72,7 @@ export function topicRoutes(app: FastifyInstance, broker: Broker): void {
 
   app.get<{Params: {topic: string}}>('/v1/topics/:topic', async (req, reply) => {
     onlyParams(req.query as Record<string, unknown>, []);
-    const unknown = await unknownTopicAtLeader(broker, req, reply, req.params.topic);
-    if (unknown) return unknown;
+    if (await unknownTopicAtLeader(broker, req, reply, req.params.topic)) return reply;
     const d = broker.describeTopic(req.params.topic);
     return wireTopicDescription(d.record, d.partitions);
   });
@@ -68,7 +80,8 @@ export function topicRoutes(app: FastifyInstance, broker: Broker): void {
   app.patch<{Params: {topic: string}}>('/v1/topics/:topic', async (req) => {
     onlyParams(req.query as Record<string, unknown>, []);
     const b = parse(patchSchema, jsonObjectBody(req));
-    await broker.updateTopic(req.params.topic, {partitions: b.partitions, retention: toRetention(b.retention), dedupWindowMs: b.dedup_window_ms});
+    const scaling = b.autoscale === null ? {autoscale: null} : b.autoscale ? {autoscale: autoscaleFromWire(b.autoscale)} : {};
+    await broker.updateTopic(req.params.topic, {partitions: b.partitions, retention: toRetention(b.retention), dedupWindowMs: b.dedup_window_ms, ...scaling});
     const d = broker.describeTopic(req.params.topic);
     return wireTopicDescription(d.record, d.partitions);
   });
