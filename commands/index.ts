@@ -1,6 +1,15 @@
+import Bench from './bench.js';
 import BrokerStart from './broker/start.js';
 import BrokerStop from './broker/stop.js';
+import ClusterRebalance from './cluster/rebalance.js';
+import ClusterRemove from './cluster/remove.js';
+import ClusterStatus from './cluster/status.js';
 import Consume from './consume.js';
+import ContextAdd from './context/add.js';
+import ContextList from './context/list.js';
+import ContextRemove from './context/remove.js';
+import ContextUse from './context/use.js';
+import Down from './down.js';
 import DlqList from './dlq/list.js';
 import DlqRedrive from './dlq/redrive.js';
 import GroupCreate from './group/create.js';
@@ -8,6 +17,7 @@ import GroupDelete from './group/delete.js';
 import GroupDescribe from './group/describe.js';
 import GroupList from './group/list.js';
 import GroupReset from './group/reset.js';
+import Lb from './lb.js';
 import Produce from './produce.js';
 import Status from './status.js';
 import TopicCreate from './topic/create.js';
@@ -15,12 +25,18 @@ import TopicDelete from './topic/delete.js';
 import TopicDescribe from './topic/describe.js';
 import TopicList from './topic/list.js';
 import TopicUpdate from './topic/update.js';
+import Up from './up.js';
 import Top from './top.js';
+import Backup from './backup.js';
+import Restore from './restore.js';
 
 /** oclif's explicit command map: every `mq` subcommand, by id. */
 export const COMMANDS = {
   'broker:start': BrokerStart,
   'broker:stop': BrokerStop,
+  'cluster:status': ClusterStatus,
+  'cluster:remove': ClusterRemove,
+  'cluster:rebalance': ClusterRebalance,
   'topic:create': TopicCreate,
   'topic:list': TopicList,
   'topic:describe': TopicDescribe,
@@ -37,4 +53,14 @@ export const COMMANDS = {
   consume: Consume,
   status: Status,
   top: Top,
+  backup: Backup,
+  restore: Restore,
+  lb: Lb,
+  bench: Bench,
+  up: Up,
+  down: Down,
+  'context:add': ContextAdd,
+  'context:list': ContextList,
+  'context:use': ContextUse,
+  'context:remove': ContextRemove,
 };

@@ -11,18 +11,47 @@ _mq() {
   local id="" w i
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
-    case " broker dlq group topic broker:start broker:stop consume dlq:list dlq:redrive group:create group:delete group:describe group:list group:reset produce status top topic:create topic:delete topic:describe topic:list topic:update " in
+    case " broker cluster context dlq group topic backup bench broker:start broker:stop cluster:rebalance cluster:remove cluster:status consume context:add context:list context:remove context:use dlq:list dlq:redrive down group:create group:delete group:describe group:list group:reset lb produce restore status top topic:create topic:delete topic:describe topic:list topic:update up " in
       *" ${id:+$id:}$w "*) id=${id:+$id:}$w ;;
       *) break ;;
     esac
   done
   local words=""
   case $id in
-    "") words="broker dlq group topic consume produce status top --help --version" ;;
+    "") words="broker cluster context dlq group topic backup bench consume down lb produce restore status top up --help --version" ;;
     broker) words="start stop --help" ;;
+    cluster) words="rebalance remove status --help" ;;
+    context) words="add list remove use --help" ;;
     dlq) words="list redrive --help" ;;
     group) words="create delete describe list reset --help" ;;
     topic) words="create delete describe list update --help" ;;
+    backup)
+      case $prev in
+        --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --to) return ;;
+      esac
+      words="--data-dir --to --json --help" ;;
+    bench)
+      case $prev in
+        --size|-s) return ;;
+        --messages|-n) return ;;
+        --duration|-d) return ;;
+        --producers|-p) return ;;
+        --consumers|-c) return ;;
+        --batch|-b) return ;;
+        --fetch-max) return ;;
+        --acks) COMPREPLY=($(compgen -W "all leader 0" -- "$cur")); return ;;
+        --partitions) return ;;
+        --keys) return ;;
+        --rate) return ;;
+        --consume-mode) COMPREPLY=($(compgen -W "offset group" -- "$cur")); return ;;
+        --latency-count) return ;;
+        --kills) return ;;
+        --url) return ;;
+        --token) return ;;
+        --context) return ;;
+      esac
+      words="--size --messages --duration --producers --consumers --batch --fetch-max --acks --partitions --keys --rate --consume-mode --latency-count --kills --csv --url --token --context --json --help" ;;
     broker:start)
       case $prev in
         --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -32,7 +61,11 @@ _mq() {
         --peer-listen) return ;;
         --peer-advertise) return ;;
         --bootstrap) return ;;
+        --join) return ;;
+        --replace-after) return ;;
         --cluster-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --disk-low) return ;;
+        --disk-reserve) return ;;
         --pid-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ready-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --log-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -41,7 +74,7 @@ _mq() {
         --cors-origin) return ;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
       esac
-      words="--data-dir --in-memory --listen --advertise --node-id --peer-listen --peer-advertise --bootstrap --cluster-secret-file --detach --pid-file --ready-file --log-file --log-level --auto-create-topics --no-auto-create-topics --dedup-window --cors-origin --config --unsafe-no-fsync --json --help" ;;
+      words="--data-dir --in-memory --listen --advertise --node-id --peer-listen --peer-advertise --bootstrap --join --replace-after --cluster-secret-file --disk-low --disk-reserve --detach --pid-file --ready-file --log-file --log-level --auto-create-topics --no-auto-create-topics --dedup-window --cors-origin --config --unsafe-no-fsync --json --help" ;;
     broker:stop)
       case $prev in
         --pid-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -49,6 +82,28 @@ _mq() {
         --timeout) return ;;
       esac
       words="--pid-file --data-dir --timeout --json --help" ;;
+    cluster:rebalance)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --context) return ;;
+      esac
+      words="--url --token --context --json --help" ;;
+    cluster:remove)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --context) return ;;
+        --timeout) return ;;
+      esac
+      words="--url --token --context --json --wait --no-wait --timeout --help" ;;
+    cluster:status)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --context) return ;;
+      esac
+      words="--url --token --context --json --help" ;;
     consume)
       case $prev in
         --from) return ;;
@@ -61,24 +116,51 @@ _mq() {
         --nack-delay) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--from --partition --max --timeout --follow --group --queue --exec --concurrency --nack-delay --url --token --json --help" ;;
+      words="--from --partition --max --timeout --follow --group --queue --exec --concurrency --nack-delay --url --token --context --json --help" ;;
+    context:add)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --ca) return ;;
+      esac
+      words="--url --token --ca --use --json --help" ;;
+    context:list)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --context) return ;;
+      esac
+      words="--url --token --context --json --help" ;;
+    context:remove)
+      words="--json --help" ;;
+    context:use)
+      words="--json --help" ;;
     dlq:list)
       case $prev in
         --dead-letter) return ;;
         --max) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--dead-letter --max --url --token --json --help" ;;
+      words="--dead-letter --max --url --token --context --json --help" ;;
     dlq:redrive)
       case $prev in
         --max) return ;;
         --dead-letter) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--max --dead-letter --url --token --json --help" ;;
+      words="--max --dead-letter --url --token --context --json --help" ;;
+    down)
+      case $prev in
+        --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --timeout) return ;;
+      esac
+      words="--data-dir --purge --timeout --json --help" ;;
     group:create)
       case $prev in
         --topic|-t) return ;;
@@ -90,26 +172,30 @@ _mq() {
         --session-timeout) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--topic --mode --lease --max-deliveries --dead-letter --from --session-timeout --url --token --json --help" ;;
+      words="--topic --mode --lease --max-deliveries --dead-letter --from --session-timeout --url --token --context --json --help" ;;
     group:delete)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --context --json --help" ;;
     group:describe)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --context --json --help" ;;
     group:list)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --context --json --help" ;;
     group:reset)
       case $prev in
         --to) return ;;
@@ -117,8 +203,31 @@ _mq() {
         --partition) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--to --topic --partition --url --token --json --help" ;;
+      words="--to --topic --partition --url --token --context --json --help" ;;
+    lb)
+      case $prev in
+        --listen) return ;;
+        --advertise) return ;;
+        --upstream) return ;;
+        --discover) return ;;
+        --strategy) COMPREPLY=($(compgen -W "round-robin least-in-flight" -- "$cur")); return ;;
+        --health-interval) return ;;
+        --health-timeout) return ;;
+        --rise) return ;;
+        --fall) return ;;
+        --max-fails) return ;;
+        --fail-timeout) return ;;
+        --retries) return ;;
+        --drain-timeout) return ;;
+        --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ready-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --pid-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --log-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --log-level) COMPREPLY=($(compgen -W "fatal error warn info debug trace silent" -- "$cur")); return ;;
+      esac
+      words="--listen --advertise --upstream --discover --strategy --health-interval --health-timeout --rise --fall --max-fails --fail-timeout --retries --drain-timeout --config --detach --ready-file --pid-file --log-file --log-level --json --help" ;;
     produce)
       case $prev in
         --key|-k) return ;;
@@ -133,23 +242,32 @@ _mq() {
         --timeout) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--key --partition --header --priority --id --producer --acks --text --envelope --order --wait --timeout --url --token --json --help" ;;
+      words="--key --partition --header --priority --id --producer --acks --text --envelope --order --wait --timeout --url --token --context --json --help" ;;
+    restore)
+      case $prev in
+        --from) return ;;
+        --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+      esac
+      words="--from --data-dir --json --help" ;;
     status)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
         --interval) return ;;
         --timeout) return ;;
       esac
-      words="--url --token --json --watch --interval --exit-when-healthy --timeout --internal --help" ;;
+      words="--url --token --context --json --watch --interval --exit-when-healthy --timeout --internal --help" ;;
     top)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
         --interval) return ;;
       esac
-      words="--url --token --interval --help" ;;
+      words="--url --token --context --interval --help" ;;
     topic:create)
       case $prev in
         --partitions|-p) return ;;
@@ -158,28 +276,39 @@ _mq() {
         --retention-bytes) return ;;
         --retention-age) return ;;
         --dedup-window) return ;;
+        --autoscale-max-partitions) return ;;
+        --autoscale-high-water) return ;;
+        --autoscale-max-load) return ;;
+        --autoscale-idle-after) return ;;
+        --autoscale-check-interval) return ;;
+        --autoscale-partition-memory) return ;;
+        --autoscale-partition-cpu) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--partitions --replication-factor --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --url --token --json --help" ;;
+      words="--partitions --replication-factor --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --autoscale-max-partitions --autoscale-high-water --autoscale-max-load --autoscale-idle-after --autoscale-check-interval --autoscale-partition-memory --autoscale-partition-cpu --url --token --context --json --help" ;;
     topic:delete)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --context --json --help" ;;
     topic:describe)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --context --json --help" ;;
     topic:list)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--url --token --json --help" ;;
+      words="--url --token --context --json --help" ;;
     topic:update)
       case $prev in
         --partitions|-p) return ;;
@@ -187,10 +316,26 @@ _mq() {
         --retention-bytes) return ;;
         --retention-age) return ;;
         --dedup-window) return ;;
+        --autoscale-max-partitions) return ;;
+        --autoscale-high-water) return ;;
+        --autoscale-max-load) return ;;
+        --autoscale-idle-after) return ;;
+        --autoscale-check-interval) return ;;
+        --autoscale-partition-memory) return ;;
+        --autoscale-partition-cpu) return ;;
         --url) return ;;
         --token) return ;;
+        --context) return ;;
       esac
-      words="--partitions --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --url --token --json --help" ;;
+      words="--partitions --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --autoscale-max-partitions --autoscale-high-water --autoscale-max-load --autoscale-idle-after --autoscale-check-interval --autoscale-partition-memory --autoscale-partition-cpu --autoscale --no-autoscale --url --token --context --json --help" ;;
+    up)
+      case $prev in
+        --brokers) return ;;
+        --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --name) return ;;
+        --timeout) return ;;
+      esac
+      words="--brokers --lb --data-dir --detach --restart --no-restart --name --timeout --json --help" ;;
   esac
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

@@ -31,7 +31,7 @@ export function summaryText(snapshots: readonly BrokerSnapshot[], opts: {interna
     rows.push([
       h.healthy ? c.green('✓') : c.red('✗'),
       s.url,
-      st.node.id,
+      st.node.role === 'lb' ? 'lb' : st.node.id,
       st.node.state === 'serving' ? c.green(st.node.state) : c.yellow(st.node.state),
       st.node.version,
       formatDuration(st.node.uptime_ms),

@@ -1,5 +1,6 @@
 import type {StatusModel} from '../observe/status.js';
 import {formatRate} from '../tui/format.js';
+import {lbStatusText} from './lb-status-view.js';
 import {c, formatBytes, formatDuration, table} from './output.js';
 
 export {formatRate};
@@ -12,6 +13,7 @@ function clusterColour(status: string | undefined): string {
 
 /** `mq status` for one broker: node, cluster, storage durability, process, traffic, one row per partition and group. */
 export function statusText(s: StatusModel, opts: {internal?: boolean} = {}): string {
+  if (s.node.role === 'lb' && s.lb) return lbStatusText(s);
   const n = s.node;
   const st = s.storage;
   const p = s.process;

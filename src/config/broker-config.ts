@@ -12,6 +12,7 @@ export const BROKER_DEFAULTS = {
   nodeId: 1,
   unsafeAckLeaderOnly: false,
   unsafeNoDedup: false,
+  replaceAfterMs: 0,
   logLevel: 'info' as const,
   autoCreateTopics: true,
   unsafeNoFsync: false,
@@ -32,6 +33,10 @@ export const BROKER_DEFAULTS = {
   logFileBytesMax: 100 * 1024 * 1024,
   logFilesKeep: 5,
   statusRateWindowMs: 5_000,
+  diskLowBytes: 1024 * 1024 * 1024,
+  diskReserveBytes: 0,
+  autoscaleMemoryBytes: 4 * 1024 * 1024 * 1024,
+  autoscaleCpu: 4,
   ...DEFAULT_LIMITS,
 };
 
@@ -54,6 +59,10 @@ export const brokerConfigSchema = z.strictObject({
   peerAdvertise: hostPort.optional(),
   /** Founding members, `id@host:port,...` (this broker among them): forms a new cluster. */
   bootstrap: z.string().optional(),
+  /** Join a running cluster through any member's client URL (this broker starts empty and catches up). */
+  join: z.url().optional(),
+  /** Re-replicate the partitions of a broker unreachable this long (0: never; the operator decides). */
+  replaceAfterMs: nonNegInt,
   /** The cluster's shared secret (created if missing); kept in the data directory after the first start. */
   clusterSecretFile: z.string().optional(),
   /** UNSAFE, for tests that prove loss is detected: acknowledge once the leader has written, without a majority. */
@@ -91,6 +100,16 @@ export const brokerConfigSchema = z.strictObject({
   logFilesKeep: posInt.max(100),
   /** /status rates (messages, bytes, CPU) are measured over this much recent time. */
   statusRateWindowMs: z.number().int().min(1000).max(600_000),
+  /** Free space on the data directory's file system below which the broker warns (log, /status, /metrics). */
+  diskLowBytes: nonNegInt,
+  /** A file of this size kept in the data directory as room to recover with when the disk fills (0: none). */
+  diskReserveBytes: nonNegInt,
+  /** Elastic partitions: memory each broker lends to autoscaled topics' partitions (their configured estimates add up to at most this). */
+  autoscaleMemoryBytes: nonNegInt,
+  /** Elastic partitions: cores each broker lends to autoscaled topics' partitions (the same, for CPU shares). */
+  autoscaleCpu: z.number().nonnegative().max(1024),
+  /** Hidden, for mixed-version tests: the peer protocol versions this broker speaks, `min-max` (default: this build's). */
+  peerProtocol: z.string().regex(/^\d{1,4}(-\d{1,4})?$/, 'expected a version or min-max, e.g. 1-2').optional(),
   ...limitFields,
 });
 

@@ -1,10 +1,14 @@
 import os from 'node:os';
 import type {Broker} from '../broker/broker.js';
 import type {RaftStatus} from '../cluster/raft/index.js';
+import {processProtocolRange} from '../cluster/transport/handshake.js';
+import {upkeepFor} from '../ops/upkeep.js';
+import type {RetentionStats, StoreStats} from '../storage/index.js';
 import {FORMAT_VERSION, VERSION} from '../version.js';
 import {observerFor, sumRates} from './observer.js';
+import {autoscaleStatus} from './status-autoscale.js';
 import {groupsStatus} from './status-groups.js';
-import {STATUS_SCHEMA_VERSION, type PartitionStatus, type StatusModel, type TopicStatus} from './status-model.js';
+import {STATUS_SCHEMA_VERSION, type PartitionStatus, type RetentionStatus, type SpaceStatus, type StatusModel, type TopicStatus} from './status-model.js';
 
 export {STATUS_SCHEMA_VERSION, type StatusModel} from './status-model.js';
 
@@ -63,6 +67,7 @@ function topicsStatus(broker: Broker): TopicStatus[] {
       bytes: parts.reduce((n, p) => n + p.bytes, 0),
       retention: t.record.config.retention,
       rates: sumRates(parts.map((p) => p.rates)),
+      ...autoscaleStatus(t.record),
     };
   });
 }
@@ -85,6 +90,7 @@ export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
   // only a partition's leader knows who is in sync
   const underReplicated = all.filter((p) => p.role === 'leader' && p.in_sync.length < p.replicas.length).length;
   const unreachable = broker.cluster.brokers().filter((b) => b.status === 'unreachable').length;
+  const peers = new Map((broker.cluster.peers?.peers() ?? []).map((p) => [p.id, p]));
   const state = broker.isClosing ? 'stopping' : 'serving';
   const sum = (f: (p: PartitionStatus) => number): number => all.reduce((n, p) => n + f(p), 0);
   return {
@@ -95,6 +101,7 @@ export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
       role: 'broker',
       version: VERSION,
       format_version: FORMAT_VERSION,
+      peer_protocol: {...processProtocolRange()},
       url: extras.url,
       addresses: {client: extras.url, peer: broker.cluster.peerUrl},
       hostname: os.hostname(),
@@ -114,6 +121,7 @@ export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
         role: !broker.clustered ? 'single' : b.id === broker.metadata.leader ? 'leader' : 'follower',
         version: b.version ?? VERSION,
         last_seen_ms_ago: b.lastSeenMsAgo,
+        protocol: b.status === 'self' ? processProtocolRange().max : (peers.get(b.id)?.protocol ?? null),
       })),
       partitions: {total: all.length, leaderless, under_replicated: underReplicated},
     },
@@ -133,6 +141,9 @@ export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
       wal_bytes: store.walBytes,
       db_bytes: store.dbBytes,
       group_commit: {flushes: commit.flushes, ops: commit.ops, max_ops_per_flush: commit.maxOpsPerFlush, pending: broker.pendingCommits},
+      disk: upkeepFor(broker).disk(),
+      retention: retentionStatus(store.retention),
+      space: store.space ? spaceStatus(store.space) : null,
     },
     connections: {open: extras.connections, inflight_requests: extras.inflightRequests, status_streams: observer.statusStreams.size},
     streams: {open: broker.streams.open, events: broker.streams.events, queued_bytes_max: broker.streams.queuedBytesMax},
@@ -153,3 +164,11 @@ export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+function retentionStatus(r: RetentionStats): RetentionStatus {
+  return {passes: r.passes, messages_deleted: r.messages, bytes_deleted: r.bytes, delete_ms_total: round(r.ms), delete_ms_max: round(r.maxMs), last_at: r.lastAt || null};
+}
+
+function spaceStatus(s: NonNullable<StoreStats['space']>): SpaceStatus {
+  return {page_bytes: s.pageBytes, pages: s.pages, free_pages: s.freePages, auto_vacuum: s.autoVacuum, reclaimed_pages: s.reclaimedPages};
+}

@@ -70,7 +70,32 @@ export interface WireTopic {
   created_at: number;
   /** Partition numbers keys hash over, in order. */
   base_partitions: number[];
+  /** Elastic partitions (absent: the topic does not autoscale). */
+  autoscale?: WireAutoscale;
+  /** Partitions the autoscaler added (never base partitions), and those being drained before their removal. */
+  autoscaled_partitions?: number[];
+  draining_partitions?: number[];
+  /** The autoscaler's recent changes, newest last. */
+  autoscale_events?: WireAutoscaleEvent[];
 }
+
+export interface WireAutoscale {
+  max_partitions: number;
+  high_water: number;
+  max_load: number;
+  idle_after_ms: number;
+  check_interval_ms: number;
+  partition_budget: {memory_bytes: number; cpu: number};
+}
+
+export interface WireAutoscaleEvent {
+  at: number;
+  kind: 'added' | 'draining' | 'removed';
+  partition: number;
+  reason: string;
+}
+
+export type WireAutoscaleSpec = Partial<Omit<WireAutoscale, 'partition_budget'>> & {partition_budget?: Partial<WireAutoscale['partition_budget']>};
 
 export interface WirePartition {
   partition: number;
@@ -94,12 +119,15 @@ export interface WireTopicCreate {
   replication_factor?: number;
   retention?: Partial<WireRetention>;
   dedup_window_ms?: number;
+  autoscale?: WireAutoscaleSpec;
 }
 
 export interface WireTopicPatch {
   partitions?: number;
   retention?: Partial<WireRetention>;
   dedup_window_ms?: number;
+  /** null turns autoscaling off (the partitions it added drain and go as they become idle). */
+  autoscale?: WireAutoscaleSpec | null;
 }
 
 export function isProduceFailure(r: WireProduceResult): r is WireProduceFailed {

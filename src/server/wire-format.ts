@@ -1,4 +1,5 @@
 import type {FetchResult, PartitionView, ProduceItem} from '../broker/broker.js';
+import {autoscaleToWire} from '../broker/autoscale-config.js';
 import type {TopicRecord} from '../broker/topic-config.js';
 import {ValueType, type StoredMessage} from '../storage/types.js';
 import type {WireProduceResult, WireTopic, WireTopicDescription} from '../protocol/wire.js';
@@ -19,8 +20,17 @@ export function placedMessageJson(m: StoredMessage, topic: string, partition: nu
   return messageJson(m, `"topic":${JSON.stringify(topic)},"partition":${partition},`);
 }
 
-export function fetchJson(r: FetchResult): string {
-  const msgs = r.messages.map((m) => messageJson(m)).join(',');
+/**
+ * With `value_encoding=base64`: every value as base64 with its type, so that a reader can rebuild the exact stored
+ * message (a broker reading a partition it does not hold, for a stream or a group).
+ */
+export function messageJsonBase64(m: StoredMessage): string {
+  const type = m.valueType === ValueType.Json ? 'json' : 'binary';
+  return `{"offset":${m.offset},"timestamp":${m.timestamp},"key":${str(m.key)},"id":${str(m.id)},"producer":${str(m.producer)},"priority":${m.priority},"headers":${m.headers ?? 'null'},"not_before":${m.notBefore},"crc":${m.crc},"value_type":"${type}","value_base64":"${m.value.toString('base64')}"}`;
+}
+
+export function fetchJson(r: FetchResult, opts: {base64?: boolean} = {}): string {
+  const msgs = r.messages.map((m) => (opts.base64 ? messageJsonBase64(m) : messageJson(m))).join(',');
   return `{"topic":${JSON.stringify(r.topic)},"partition":${r.partition},"messages":[${msgs}],"next_offset":${r.nextOffset},"high_watermark":${r.highWatermark},"log_start_offset":${r.logStart}}`;
 }
 
@@ -38,6 +48,7 @@ export function wireTopic(r: TopicRecord): WireTopic {
     dedup_window_ms: r.config.dedupWindowMs,
     created_at: r.createdAt,
     base_partitions: r.base,
+    ...wireAutoscale(r),
   };
 }
 
@@ -55,5 +66,17 @@ export function wireTopicDescription(r: TopicRecord, parts: PartitionView[]): Wi
       leader: p.leader,
       term: p.term,
     })),
+  };
+}
+
+/** Autoscale fields appear only on topics that autoscale (or still hold partitions the autoscaler added). */
+function wireAutoscale(r: TopicRecord): Partial<WireTopic> {
+  const added = r.partitions.filter((p) => p.autoscaled);
+  if (!r.config.autoscale && added.length === 0) return {};
+  return {
+    ...(r.config.autoscale ? {autoscale: autoscaleToWire(r.config.autoscale)} : {}),
+    autoscaled_partitions: added.map((p) => p.number),
+    draining_partitions: added.filter((p) => p.draining).map((p) => p.number),
+    autoscale_events: r.autoscaleEvents ?? [],
   };
 }

@@ -1,4 +1,5 @@
 import type {BrokerSnapshot} from '../observe/snapshots.js';
+import {autoscaleMark} from './autoscale-events.js';
 import {brokerKey, groupKey, partitionKey, type History} from './history.js';
 import {formatBytes, formatDuration, formatRate} from './format.js';
 import {sparkline} from './sparkline.js';
@@ -70,7 +71,7 @@ export function brokersTable(snaps: readonly BrokerSnapshot[], history: History,
       cells: [
         serving ? t('●', 'green') : t('●', 'yellow'),
         t(s.url),
-        t(st.node.id),
+        t(st.node.role === 'lb' ? 'lb' : st.node.id),
         t(st.node.state, serving ? 'green' : 'yellow'),
         t(formatRate(st.totals?.messages_in_per_s)),
         t(sparkline(history.get(brokerKey(s.url)) ?? [], sparkWidth), 'cyan'),
@@ -120,7 +121,7 @@ export function topicsTable(snaps: readonly BrokerSnapshot[], history: History, 
         rows.push({
           cells: [
             ...(several ? [t(s.status.node.id)] : []),
-            t(name),
+            t(name + autoscaleMark(topic.autoscale, p.partition)),
             p.leader === null ? t('none', 'red') : t(p.leader),
             t(`${p.in_sync.length}/${p.replicas.length}`, p.in_sync.length < p.replicas.length ? 'yellow' : undefined),
             t(p.high_watermark),

@@ -1,5 +1,6 @@
 import {MqError} from '../../errors.js';
 import type {TopicConfig, TopicRecord} from '../../broker/topic-config.js';
+import {applyElastic, type ElasticCommand} from './elastic-ops.js';
 import {placeReplicas} from './placement.js';
 
 /** A broker as the metadata group knows it: its peer address (from the bootstrap list) and its advertised URLs. */
@@ -11,6 +12,10 @@ export interface BrokerRecord {
   url: string | null;
   peerUrl: string | null;
   version: string | null;
+  /** Random per data directory: a broker that comes back with another one lost its data (it re-syncs). */
+  incarnation?: string | null;
+  /** Being removed (`mq cluster remove`): its replicas move to other brokers, then it leaves the metadata. */
+  leaving?: boolean;
 }
 
 /**
@@ -23,30 +28,42 @@ export interface MetadataSnapshot {
   brokers: BrokerRecord[];
   topics: TopicRecord[];
   nextPid: number;
+  /** The seed's cluster_version: bumped by every applied membership or placement change. */
+  version?: number;
 }
 
 export type MetadataCommand =
   | {op: 'topic.create'; name: string; config: TopicConfig; createdAt: number; topicsMax: number; defaultReplication: boolean}
   | {op: 'topic.update'; name: string; config: TopicConfig}
   | {op: 'topic.delete'; name: string}
-  | {op: 'broker.upsert'; broker: BrokerRecord};
+  | {op: 'broker.upsert'; broker: BrokerRecord}
+  /** A broker joins (or an existing one comes back with an empty data directory: same id, new incarnation). */
+  | {op: 'broker.join'; broker: BrokerRecord}
+  /** A broker leaves: it must hold no replica any more (the controller moves them first). */
+  | {op: 'broker.remove'; id: number}
+  /** New target replicas for a partition (the preferred leader first); its leader changes the Raft group to match. */
+  | {op: 'partition.reassign'; topic: string; partition: number; replicas: number[]}
+  /** Elastic partitions (elastic-ops.ts): added under load outside the hashing list, drained and removed when idle. */
+  | ElasticCommand;
 
 /** What applying one command changed, so that the broker can open or close partition replicas. */
 export type MetadataChange =
   | {kind: 'topic'; name: string; before: TopicRecord | undefined; after: TopicRecord | undefined}
-  | {kind: 'broker'; id: number};
+  | {kind: 'broker'; id: number; removed?: boolean};
 
 export class MetadataState {
   clusterId: string;
   readonly brokers = new Map<number, BrokerRecord>();
   readonly topics = new Map<string, TopicRecord>();
   nextPid: number;
+  version: number;
 
   constructor(snap: MetadataSnapshot) {
     this.clusterId = snap.clusterId;
     for (const b of snap.brokers) this.brokers.set(b.id, b);
     for (const t of snap.topics) this.topics.set(t.name, t);
     this.nextPid = snap.nextPid;
+    this.version = snap.version ?? 0;
   }
 
   snapshot(): MetadataSnapshot {
@@ -55,6 +72,7 @@ export class MetadataState {
       brokers: [...this.brokers.values()].sort((a, b) => a.id - b.id),
       topics: [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
       nextPid: this.nextPid,
+      version: this.version,
     };
   }
 
@@ -77,7 +95,48 @@ export class MetadataState {
       case 'broker.upsert':
         this.brokers.set(cmd.broker.id, cmd.broker);
         return {kind: 'broker', id: cmd.broker.id};
+      case 'broker.join':
+        this.brokers.set(cmd.broker.id, cmd.broker);
+        this.version++;
+        return {kind: 'broker', id: cmd.broker.id};
+      case 'broker.remove': {
+        if (!this.brokers.has(cmd.id)) throw new MqError('BROKER_NOT_FOUND', `broker ${cmd.id} is not a member`, {broker: cmd.id});
+        const holding = [...this.topics.values()].flatMap((t) => t.partitions.filter((p) => p.replicas.includes(cmd.id)).map((p) => `${t.name}/${p.number}`));
+        if (holding.length > 0) throw new MqError('BROKER_IN_USE', `broker ${cmd.id} still holds replicas (${holding.slice(0, 5).join(', ')}); move them first`, {broker: cmd.id});
+        if (this.brokers.size === 1) throw new MqError('BROKER_IN_USE', 'the last broker cannot be removed', {broker: cmd.id});
+        this.brokers.delete(cmd.id);
+        this.version++;
+        return {kind: 'broker', id: cmd.id, removed: true};
+      }
+      case 'partition.reassign':
+        return this.reassign(cmd.topic, cmd.partition, cmd.replicas);
+      case 'partition.add':
+      case 'partition.drain':
+      case 'partition.remove':
+        return this.elastic(cmd);
     }
+  }
+
+  private elastic(cmd: ElasticCommand): MetadataChange {
+    const before = this.mustGet(cmd.topic);
+    const after = applyElastic(before, cmd, (number) => this.allocate(1, number, before.config.replicationFactor)[0]!);
+    this.topics.set(cmd.topic, after);
+    this.version++;
+    return {kind: 'topic', name: cmd.topic, before, after};
+  }
+
+  private reassign(name: string, partition: number, replicas: number[]): MetadataChange {
+    const before = this.mustGet(name);
+    const p = before.partitions.find((x) => x.number === partition);
+    if (!p) throw new MqError('PARTITION_NOT_FOUND', `topic ${name} has no partition ${partition}`, {topic: name, partition});
+    const unknown = replicas.filter((id) => !this.brokers.has(id));
+    if (replicas.length === 0 || unknown.length > 0 || new Set(replicas).size !== replicas.length) {
+      throw new MqError('INVALID_CONFIG', `invalid replicas [${replicas.join(', ')}] for ${name}/${partition}`, {unknown});
+    }
+    const after: TopicRecord = {...before, partitions: before.partitions.map((x) => (x.number === partition ? {...x, replicas: [...replicas]} : x))};
+    this.topics.set(name, after);
+    this.version++;
+    return {kind: 'topic', name, before, after};
   }
 
   private mustGet(name: string): TopicRecord {
@@ -110,11 +169,13 @@ export class MetadataState {
     if (!cmd.name.startsWith('__') && [...this.topics.keys()].filter((n) => !n.startsWith('__')).length >= cmd.topicsMax) {
       throw new MqError('INVALID_CONFIG', `the cluster holds its maximum of ${cmd.topicsMax} topics`);
     }
-    const rf = this.replicationFactor(cmd.config, cmd.defaultReplication);
+    // internal topics (group state, receipts) are small and every broker serves them: a replica on each
+    const rf = cmd.name.startsWith('__') ? this.brokers.size : this.replicationFactor(cmd.config, cmd.defaultReplication);
     const partitions = this.allocate(cmd.config.partitions, 0, rf);
+    this.version++;
     const record: TopicRecord = {
       name: cmd.name,
-      config: {...cmd.config, replicationFactor: rf},
+      config: {...cmd.config, replicationFactor: rf, replicationDefault: cmd.defaultReplication},
       createdAt: cmd.createdAt,
       partitions,
       base: partitions.map((p) => p.number),
@@ -137,6 +198,7 @@ export class MetadataState {
       nextPartitionNumber: before.nextPartitionNumber + grow,
     };
     this.topics.set(name, after);
+    if (grow > 0) this.version++;
     return {kind: 'topic', name, before, after};
   }
 }

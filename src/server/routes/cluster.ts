@@ -3,10 +3,47 @@ import type {Broker} from '../../broker/broker.js';
 import {MqError} from '../../errors.js';
 import {EntryKind} from '../../storage/index.js';
 import {VERSION} from '../../version.js';
-import {intParam, onlyParams} from '../http-util.js';
+import {z} from 'zod';
+import {JOIN_AUTH} from '../../cluster/join.js';
+import {bodyBuffer, intParam, jsonObjectBody, onlyParams} from '../http-util.js';
+import {parseBody} from './body.js';
 
 /** GET /v1/cluster (the seed's CLUSTER_QUERY) and the debug read of this broker's own replica (DESIGN §9). */
+const joinSchema = z.strictObject({
+  node_id: z.number().int().positive(),
+  peer: z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/),
+  url: z.url(),
+  peer_url: z.string().max(2048),
+  version: z.string().max(64),
+  incarnation: z.string().min(1).max(64),
+});
+
 export function clusterRoutes(app: FastifyInstance, broker: Broker): void {
+  /** The seed's JOIN_CLUSTER: a broker that holds the cluster secret asks to be admitted (forwarded to the metadata leader). */
+  app.post('/v1/cluster/join', async (req) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const raw = bodyBuffer(req);
+    if (!broker.clustered) throw new MqError('CLUSTER_MISMATCH', 'this broker is not part of a cluster: start it with --bootstrap listing only itself first');
+    if (!broker.membership.authorized(raw, req.headers[JOIN_AUTH])) throw new MqError('CLUSTER_MISMATCH', 'the join request is not signed with this cluster\'s secret (check --cluster-secret-file)');
+    const b = parseBody(joinSchema, jsonObjectBody(req));
+    return broker.controller.admit(b);
+  });
+
+  /** `mq cluster remove`: moves the broker's replicas away, then drops it from the cluster. */
+  app.delete<{Params: {id: string}}>('/v1/cluster/brokers/:id', async (req, reply) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const id = intParam({id: req.params.id}, 'id', 0);
+    await broker.controller.startRemoval(id);
+    return reply.code(202).send({removing: id});
+  });
+
+  /** `mq cluster rebalance`: spreads replicas and preferred leaders evenly. */
+  app.post('/v1/cluster/rebalance', async (req) => {
+    onlyParams(req.query as Record<string, unknown>, []);
+    const moves = await broker.controller.rebalance();
+    return {moves: moves.map((m) => ({topic: m.topic, partition: m.partition, replicas: m.replicas}))};
+  });
+
   app.get('/v1/cluster', async (req) => {
     onlyParams(req.query as Record<string, unknown>, []);
     const md = broker.metadata;
@@ -17,7 +54,8 @@ export function clusterRoutes(app: FastifyInstance, broker: Broker): void {
       mode: broker.clustered ? 'cluster' : 'single',
       node_id: broker.nodeId,
       version: VERSION,
-      metadata: {leader: leader || null, leader_url: leader ? broker.cluster.urlOf(leader) : null, term: st.term, commit_index: st.commit, voters: st.conf.voters},
+      cluster_version: md.state.version,
+      metadata: {leader: leader || null, leader_url: leader ? broker.cluster.urlOf(leader) : null, term: st.term, commit_index: st.commit, voters: st.conf.voters, learners: st.conf.learners},
       brokers: broker.cluster.brokers().map((b) => ({
         id: b.id,
         url: b.url,
@@ -25,6 +63,7 @@ export function clusterRoutes(app: FastifyInstance, broker: Broker): void {
         peer_url: b.peerUrl,
         version: b.version,
         status: b.status,
+        leaving: b.leaving ?? false,
         last_seen_ms_ago: b.lastSeenMsAgo,
       })),
       partitions: broker.topics.list().flatMap((t) =>
@@ -38,6 +77,8 @@ export function clusterRoutes(app: FastifyInstance, broker: Broker): void {
             leader: l || null,
             leader_url: l ? broker.cluster.urlOf(l) : null,
             term: log ? log.term : null,
+            // an autoscaled partition on its way out: clients route nothing new to it
+            ...(p.draining ? {draining: true} : {}),
           };
         }),
       ),
@@ -64,6 +105,7 @@ export function clusterRoutes(app: FastifyInstance, broker: Broker): void {
       topic: log.topic,
       partition,
       role: st.role,
+      recovering: log.group.recovering,
       term: st.term,
       leader: st.leader || null,
       commit_index: st.commit,
