@@ -34,6 +34,6 @@ export default class Top extends MqCommand {
     if (process.env.CI !== undefined) process.env.CI = 'false';
     // loaded here, not at the top: every mq command imports every command class, and Ink + React take ~0.5 s to load
     const [{runTop}, {splitUrls}] = await Promise.all([import('../src/tui/run-top.js'), import('../src/observe/snapshots.js')]);
-    await runTop({urls: splitUrls(flags.url), token: flags.token, intervalMs});
+    await runTop({urls: splitUrls(flags.url), token: flags.token, intervalMs, upDataDir: this.connection?.dataDir});
   }
 }

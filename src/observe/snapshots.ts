@@ -3,9 +3,10 @@ import {MqError} from '../errors.js';
 import type {StatusModel} from './status-model.js';
 
 /** One poll of one URL: its /status, or why it could not be had. */
+/** `restarts`: set when a supervisor (`mq up`) runs the node: how often it restarted it. */
 export type BrokerSnapshot =
-  | {url: string; ok: true; status: StatusModel; fetchedAt: number; latencyMs: number}
-  | {url: string; ok: false; error: {code: string; message: string}; fetchedAt: number};
+  | {url: string; ok: true; status: StatusModel; fetchedAt: number; latencyMs: number; restarts?: number}
+  | {url: string; ok: false; error: {code: string; message: string}; fetchedAt: number; restarts?: number};
 
 export interface Health {
   healthy: boolean;

@@ -1,11 +1,14 @@
 import {render} from 'ink';
-import {StatusPoller} from '../observe/snapshots.js';
+import {StatusPoller, type BrokerSnapshot} from '../observe/snapshots.js';
+import {supervisorView} from '../up/up-status.js';
 import {App} from './components/app.js';
 
 export interface TopOptions {
   urls: string[];
   token?: string;
   intervalMs: number;
+  /** The data directory of an `mq up` cluster (from the context): its supervisor's restart counts join the rows. */
+  upDataDir?: string;
 }
 
 const ALT_SCREEN_ON = '\u001B[?1049h';
@@ -18,7 +21,13 @@ const ALT_SCREEN_OFF = '\u001B[?1049l';
  */
 export async function runTop(opts: TopOptions): Promise<void> {
   const poller = new StatusPoller(opts.urls, {token: opts.token, timeoutMs: Math.min(5000, Math.max(1000, opts.intervalMs))});
-  const poll = () => poller.poll();
+  const poll = async (): Promise<BrokerSnapshot[]> => {
+    const snaps = await poller.poll();
+    const sup = opts.upDataDir === undefined ? undefined : supervisorView(opts.upDataDir);
+    if (!sup) return snaps;
+    const byUrl = new Map(sup.children.filter((ch) => ch.url !== null).map((ch) => [ch.url!, ch.restarts]));
+    return snaps.map((s) => ({...s, restarts: byUrl.get(s.url) ?? 0}));
+  };
   process.stdout.write(ALT_SCREEN_ON);
   try {
     const app = render(<App urls={opts.urls} poll={poll} intervalMs={opts.intervalMs} />, {exitOnCtrlC: true, patchConsole: false});

@@ -60,10 +60,13 @@ function sortRows(rows: Row[], key: string): Cell[][] {
 }
 
 export function brokersTable(snaps: readonly BrokerSnapshot[], history: History, sort: string, sparkWidth: number): TableModel {
-  const columns = [col('', 0, 'left'), col('URL', 0, 'left'), col('NODE', 1), col('STATE', 0, 'left'), col('IN/S', 0), col('TREND', 3, 'left'), col('OUT/S', 1), col('CPU', 2), col('RSS', 2), col('LOOP P99', 3), col('CONNS', 4), col('FSYNCS', 5), col('UP', 4), col('VERSION', 6, 'left')];
+  // a RESTARTS column when a supervisor (mq up) runs these nodes
+  const supervised = snaps.some((s) => s.restarts !== undefined);
+  const restarts = (s: BrokerSnapshot): Cell[] => (supervised ? [t(s.restarts ?? '-', (s.restarts ?? 0) > 0 ? 'yellow' : undefined)] : []);
+  const columns = [col('', 0, 'left'), col('URL', 0, 'left'), col('NODE', 1), col('STATE', 0, 'left'), col('IN/S', 0), col('TREND', 3, 'left'), col('OUT/S', 1), col('CPU', 2), col('RSS', 2), col('LOOP P99', 3), col('CONNS', 4), col('FSYNCS', 5), col('UP', 4), ...(supervised ? [col('RESTARTS', 2)] : []), col('VERSION', 6, 'left')];
   const rows: Row[] = snaps.map((s) => {
     if (!s.ok) {
-      return {cells: [t('✗', 'red'), t(s.url), t('-'), t('UNREACHABLE', 'red'), t('-'), t(sparkline(history.get(brokerKey(s.url)) ?? [], sparkWidth), 'gray'), t('-'), t('-'), t('-'), t('-'), t('-'), t('-'), t('-'), t('-')], keys: {name: s.url, url: s.url, 'in/s': -1, cpu: -1}};
+      return {cells: [t('✗', 'red'), t(s.url), t('-'), t('UNREACHABLE', 'red'), t('-'), t(sparkline(history.get(brokerKey(s.url)) ?? [], sparkWidth), 'gray'), t('-'), t('-'), t('-'), t('-'), t('-'), t('-'), t('-'), ...restarts(s), t('-')], keys: {name: s.url, url: s.url, 'in/s': -1, cpu: -1}};
     }
     const st = s.status;
     const serving = st.node.state === 'serving';
@@ -82,6 +85,7 @@ export function brokersTable(snaps: readonly BrokerSnapshot[], history: History,
         t(st.connections.open),
         t(st.storage.fsyncs),
         t(formatDuration(st.node.uptime_ms)),
+        ...restarts(s),
         t(st.node.version),
       ],
       keys: {name: s.url, url: s.url, 'in/s': st.totals?.messages_in_per_s ?? 0, cpu: st.process.cpu_percent ?? 0},

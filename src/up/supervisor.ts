@@ -125,7 +125,7 @@ export class Supervisor {
     fs.closeSync(out);
     c.proc = proc;
     c.startedAt = this.now();
-    c.status = {...c.status, state: 'starting', pid: proc.pid ?? null, url: null};
+    c.status = {...c.status, state: 'starting', pid: proc.pid ?? null, url: c.status.url};
     this.o.log('child started', {child: c.spec.name, pid: proc.pid, restarts: c.status.restarts});
     this.save();
     c.exited = new Promise((resolve) => proc.once('exit', (code, signal) => (this.onExit(c, proc, code, signal), resolve())));

@@ -5,7 +5,7 @@ import type {StatusModel} from '../../src/observe/status-model.js';
 import {App} from '../../src/tui/components/app.js';
 import {Dashboard, type DashboardProps} from '../../src/tui/components/dashboard.js';
 import {appendHistory, partitionKey, type History} from '../../src/tui/history.js';
-import {fitColumns, topicsTable} from '../../src/tui/views.js';
+import {brokersTable, fitColumns, topicsTable} from '../../src/tui/views.js';
 import {startTestBroker, waitFor, type TestBroker} from '../helpers/broker.js';
 
 const plain = (s: string | undefined): string => (s ?? '').replace(/\u001B\[[0-9;]*m/g, '');
@@ -62,6 +62,17 @@ describe('mq top components - rendered to strings', () => {
     expect(frame).not.toContain('__groups');
     const withInternal = plain(render(<Dashboard {...props({view: 'topics', sort: 'name', internal: true})} />).lastFrame());
     expect(withInternal).toContain('__groups/0');
+  });
+
+  it('brokers view: a RESTARTS column when a supervisor (mq up) runs the brokers, and none otherwise', () => {
+    const plainView = brokersTable(withRate(1), new Map(), 'name', 8);
+    expect(plainView.columns.map((c) => c.title)).not.toContain('RESTARTS');
+    const supervised = withRate(1).map((snap, i) => ({...snap, restarts: i === 0 ? 2 : 0}));
+    const model = brokersTable(supervised, new Map(), 'name', 8);
+    const at = model.columns.findIndex((c) => c.title === 'RESTARTS');
+    expect(at).toBeGreaterThan(0);
+    const row = model.rows.find((r) => r[1]!.text === supervised[0]!.url)!;
+    expect(row[at]!.text).toBe('2');
   });
 
   it('groups view: mode, members, lag', () => {
