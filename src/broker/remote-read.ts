@@ -1,5 +1,6 @@
 import type {Dispatcher} from 'undici';
 import {MqError} from '../errors.js';
+import type {WireMessage} from '../protocol/wire.js';
 import {ValueType, type StoredMessage} from '../storage/index.js';
 import type {Broker} from './broker.js';
 
@@ -18,14 +19,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-interface WireRawMessage {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  id: string | null;
-  producer: string | null;
-  priority: number;
-  headers: Record<string, string> | null;
+/** A fetched message with `value_encoding=base64` (docs/api.md). */
+interface WireRawMessage extends Omit<WireMessage, 'value' | 'value_base64' | 'not_before'> {
   not_before: number;
   crc: number;
   value_type: 'json' | 'binary';
