@@ -41,16 +41,28 @@ function readSecret(file: string): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
-/** Creates a secret file unless it exists (O_EXCL: brokers started together on one machine agree on the first). */
+/**
+ * Creates a secret file unless it exists. Brokers started together on one machine race for it: the secret is written
+ * whole to a private temporary file and then linked into place (a link fails if the name exists), so the first one
+ * wins and nobody ever reads a half-written file.
+ */
 function createSecretFile(file: string): void {
+  if (fs.existsSync(file)) return;
   fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  const fd = fs.openSync(tmp, 'wx', 0o600);
   try {
-    const fd = fs.openSync(file, 'wx', 0o600);
     fs.writeSync(fd, crypto.randomBytes(32).toString('hex') + '\n');
     fs.fsyncSync(fd);
+  } finally {
     fs.closeSync(fd);
+  }
+  try {
+    fs.linkSync(tmp, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    fs.rmSync(tmp, {force: true});
   }
 }
 

@@ -33,14 +33,25 @@ describe('more brokers than replicas - streams and groups read partitions held e
     const via = c.live().find((n) => n.id !== leader)!.id;
     const r = await fetch(`${c.url(via)}/v1/topics/fresh/messages`, {method: 'POST', headers: {'content-type': 'application/x-ndjson'}, body: '{"value":"a"}\n{"value":"b"}\n{"value":"c"}\n'});
     expect(r.status).toBe(200);
-    const values: string[] = [];
     const d = await client.describeTopic('fresh');
-    for (let p = 0; p < d.partitions; p++) {
-      const f = await client.fetch('fresh', p, {offset: 0});
-      values.push(...f.messages.map((m) => m.value as string));
-      expect(f.high_watermark).toBe(f.messages.length);
-    }
-    expect(values.sort()).toEqual(['a', 'b', 'c']);
+    // a replica that just took over a new topic's partition may answer an empty read until it commits in its term:
+    // read until all three are visible, then there must be exactly three
+    const read = async (): Promise<{values: string[]; hws: number}> => {
+      const values: string[] = [];
+      let hws = 0;
+      for (let p = 0; p < d.partitions; p++) {
+        const f = await client.fetch('fresh', p, {offset: 0});
+        values.push(...f.messages.map((m) => m.value as string));
+        hws += f.high_watermark;
+      }
+      return {values, hws};
+    };
+    const all = await until(async () => {
+      const got = await read();
+      return got.values.length >= 3 ? got : undefined;
+    }, 10_000, 'the batch to be readable');
+    expect(all!.values.sort()).toEqual(['a', 'b', 'c']);
+    expect(all!.hws).toBe(3);
   });
 
   /** A broker that holds no replica of at least one partition of `wide`. */
