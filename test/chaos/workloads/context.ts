@@ -45,7 +45,9 @@ export class WorkloadContext {
     const p = this.history.process();
     this.history.invoke(p, f, req, node);
     const out = await send();
-    this.history.complete(p, out.type, out.type === 'ok' ? answer(out) : out.details?.high_watermark !== undefined ? {hw: out.details.high_watermark} : undefined, out.error);
+    // only a 416 claims where the log ends; a retriable 503 from a replica that may be behind carries its bound too
+    const claimsEnd = out.status === 416 && out.details?.high_watermark !== undefined;
+    this.history.complete(p, out.type, out.type === 'ok' ? answer(out) : claimsEnd ? {hw: out.details!.high_watermark} : undefined, out.error);
     return out;
   }
 
