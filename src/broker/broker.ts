@@ -17,16 +17,16 @@ import {systemRandom, type Random} from '../util/random.js';
 import {VERSION} from '../version.js';
 import {BrokerMembership} from './broker-membership.js';
 import {GroupCommitter, type CommitScope, type GroupCommitStats} from './group-commit.js';
-import {createGroups, GROUPS_TOPIC, type Groups} from './groups/index.js';
+import {createGroups, type Groups} from './groups/index.js';
 import type {PartitionLog} from './partition.js';
 import {produce, type Acks, type ProduceItem} from './produce.js';
 import {forwardToLeaders, type ForwardOptions} from './produce-forward.js';
-import {createQueues, RECEIPTS_TOPIC, type Queues} from './queue/index.js';
+import {createQueues, type Queues} from './queue/index.js';
 import {Retention} from './retention.js';
 import type {ProduceMessage} from './router.js';
 import type {TopicPatch, TopicRecord, TopicSpec} from './topic-config.js';
 import {TopicRegistry} from './topics.js';
-import {ensureTopicAnywhere} from './topic-ensure.js';
+import {ensureTopicAnywhere, InternalTopics, internalTopicSpecs} from './topic-ensure.js';
 
 export type {Acks, ProduceItem} from './produce.js';
 
@@ -68,13 +68,6 @@ export interface BrokerOpenOptions {
   store?: LogStore;
 }
 
-/** Internal topics every cluster has; the metadata leader creates them. */
-const INTERNAL_TOPICS = (cfg: BrokerConfig): TopicSpec[] => [
-  {name: GROUPS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0},
-  // receipts carry ids derived from what they confirm: a retried write is absorbed
-  {name: RECEIPTS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 10 * 60_000, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}},
-];
-
 /**
  * A broker node: topics, produce (through each partition's Raft group: the leader proposes, a majority writes, then it
  * answers) and fetch (long-poll on the committed data). On a single node every group has one voter and the same code
@@ -88,6 +81,7 @@ export class Broker {
   readonly controller: Controller;
   readonly topics: TopicRegistry;
   readonly membership: BrokerMembership;
+  private readonly internalTopics = new InternalTopics(this);
   private stopPrepared = false;
   readonly loopDelay = new LoopDelayMonitor();
   readonly groups: Groups;
@@ -99,7 +93,6 @@ export class Broker {
   readonly peerHttp = new PeerHttp();
   private readonly committer: GroupCommitter;
   private transport: TcpTransport | undefined;
-  private ensuring = false;
   private closing = false;
   private closed = false;
 
@@ -128,7 +121,7 @@ export class Broker {
       },
       leadership: (isLeader) => this.cluster.leadership(isLeader),
     };
-    this.cluster.onMetadataLeader = () => void this.ensureInternalTopics();
+    this.cluster.onMetadataLeader = () => void this.internalTopics.ensure();
     this.host.onDataLoss = () => void this.membership.reannounce();
     this.topics.load();
     if (this.topics.repaired.length > 0) logger.error({partitions: this.topics.repaired}, 'damaged replicas found at start-up: re-syncing them from their leaders');
@@ -192,7 +185,7 @@ export class Broker {
 
   /** Ready to serve: a metadata leader is known and the internal topics exist here. */
   get ready(): boolean {
-    return this.metadata.leader !== 0 && INTERNAL_TOPICS(this.config).every((t) => this.topics.get(t.name) !== undefined);
+    return this.metadata.leader !== 0 && internalTopicSpecs(this.config).every((t) => this.topics.get(t.name) !== undefined);
   }
 
   async untilReady(timeoutMs: number): Promise<void> {
@@ -203,27 +196,6 @@ export class Broker {
     }
   }
 
-  /** The metadata leader creates the internal topics (on every change of leader, in case the last one could not). */
-  private async ensureInternalTopics(): Promise<void> {
-    if (this.ensuring) return;
-    this.ensuring = true;
-    try {
-      for (const spec of INTERNAL_TOPICS(this.config)) {
-        while (!this.topics.get(spec.name) && this.metadata.isLeader && !this.closing) {
-          try {
-            await this.topics.create(spec, {allowInternal: true});
-            this.logger.info({topic: spec.name}, 'internal topic created');
-          } catch (err) {
-            if ((err as MqError).code === 'TOPIC_EXISTS') break;
-            this.logger.warn({err, topic: spec.name}, 'could not create an internal topic; retrying');
-            await new Promise((r) => setTimeout(r, 200));
-          }
-        }
-      }
-    } finally {
-      this.ensuring = false;
-    }
-  }
 
   get nodeId(): number {
     return this.config.nodeId;

@@ -1,6 +1,45 @@
 import {MqError} from '../errors.js';
 import type {Broker} from './broker.js';
+import type {BrokerConfig} from '../config/index.js';
+import {GROUPS_TOPIC} from './groups/index.js';
+import {RECEIPTS_TOPIC} from './queue/receipts.js';
 import type {TopicSpec} from './topic-config.js';
+
+/** Internal topics every cluster has; the metadata leader creates them. */
+export const internalTopicSpecs = (cfg: BrokerConfig): TopicSpec[] => [
+  {name: GROUPS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 0},
+  // receipts carry ids derived from what they confirm: a retried write is absorbed
+  {name: RECEIPTS_TOPIC, partitions: cfg.groupsPartitions, dedupWindowMs: 10 * 60_000, retention: {maxAgeMs: 7 * 24 * 3600 * 1000}},
+];
+
+/** The metadata leader creates the internal topics (on every change of leader, in case the last one could not). */
+export class InternalTopics {
+  private ensuring = false;
+
+  constructor(private readonly broker: Broker) {}
+
+  async ensure(): Promise<void> {
+    const b = this.broker;
+    if (this.ensuring) return;
+    this.ensuring = true;
+    try {
+      for (const spec of internalTopicSpecs(b.config)) {
+        while (!b.topics.get(spec.name) && b.metadata.isLeader && !b.isClosing) {
+          try {
+            await b.topics.create(spec, {allowInternal: true});
+            b.logger.info({topic: spec.name}, 'internal topic created');
+          } catch (err) {
+            if ((err as MqError).code === 'TOPIC_EXISTS') break;
+            b.logger.warn({err, topic: spec.name}, 'could not create an internal topic; retrying');
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        }
+      }
+    } finally {
+      this.ensuring = false;
+    }
+  }
+}
 
 /**
  * Creates a topic unless it exists, from any broker: through the metadata group here if this broker leads it,

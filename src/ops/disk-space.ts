@@ -16,14 +16,4 @@ export function diskSpace(dir: string): DiskSpace | undefined {
   }
 }
 
-/** 1536 -> "1.5 KiB": for log lines and messages people read. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
-}
+export {formatBytes} from '../util/format.js';

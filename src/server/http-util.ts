@@ -1,4 +1,5 @@
 import type {FastifyReply, FastifyRequest} from 'fastify';
+import type {ServerResponse} from 'node:http';
 import {MqError} from '../errors.js';
 import type {BodyFormat} from '../protocol/produce-body.js';
 
@@ -67,4 +68,21 @@ export function clientGone(reply: FastifyReply): AbortSignal {
 
 export function sendJson(reply: FastifyReply, status: number, text: string): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(text);
+}
+
+/**
+ * Takes over the response for Server-Sent Events: no buffering by proxies (x-accel-buffering), no caching, the
+ * connection kept open; the caller writes events to the returned socket response.
+ */
+export function openEventStream(reply: FastifyReply, extraHeaders: Record<string, string>): ServerResponse {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    ...extraHeaders,
+  });
+  return res;
 }

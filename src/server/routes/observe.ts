@@ -6,7 +6,7 @@ import {buildStatus, type StatusExtras} from '../../observe/status.js';
 import {UI_CSP, UI_HTML} from '../../observe/web-ui.js';
 import {MqError} from '../../errors.js';
 import {corsHeaders} from '../cors.js';
-import {intParam, onlyParams} from '../http-util.js';
+import {intParam, onlyParams, openEventStream} from '../http-util.js';
 
 /** A slow status reader gets no more snapshots until it has read these: a snapshot replaces the last, so drop it. */
 const STREAM_QUEUED_BYTES_MAX = 1024 * 1024;
@@ -68,15 +68,7 @@ export function observeRoutes(app: FastifyInstance, broker: Broker, extras: () =
     onlyParams(req.query, ['interval_ms', 'heartbeat_ms']);
     const intervalMs = Math.min(Math.max(intParam(req.query, 'interval_ms', 2000), 250), 60_000);
     const heartbeatMs = Math.min(Math.max(intParam(req.query, 'heartbeat_ms', broker.config.streamHeartbeatMs), 100), 120_000);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      ...corsHeaders(broker.config.corsOrigins, req.headers.origin),
-    });
+    const res = openEventStream(reply, corsHeaders(broker.config.corsOrigins, req.headers.origin));
     let seq = 0;
     const send = (): void => {
       if (res.writableLength > STREAM_QUEUED_BYTES_MAX) return;

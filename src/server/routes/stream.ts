@@ -5,7 +5,7 @@ import {formatPositions, parsePositions, type Positions} from '../../broker/stre
 import {validateTopicName} from '../../broker/topic-config.js';
 import {MqError} from '../../errors.js';
 import {corsHeaders} from '../cors.js';
-import {intParam, onlyParams} from '../http-util.js';
+import {intParam, onlyParams, openEventStream} from '../http-util.js';
 import {placedMessageJson} from '../wire-format.js';
 import type {PartitionLog} from '../../broker/partition.js';
 import {readRemote, RemoteTail} from '../../broker/remote-read.js';
@@ -63,15 +63,7 @@ export function streamRoutes(app: FastifyInstance, broker: Broker): void {
     }
     for (const p of chosen()) if (!pos.has(p)) pos.set(p, await start(p));
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      ...corsHeaders(broker.config.corsOrigins, req.headers.origin),
-    });
+    const res = openEventStream(reply, corsHeaders(broker.config.corsOrigins, req.headers.origin));
     const gone = new AbortController();
     const stats = broker.streams;
     stats.open++;
