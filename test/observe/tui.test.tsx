@@ -145,6 +145,16 @@ describe('mq top app - keys, polling, resize', () => {
     app.cleanup();
   });
 
+  it('keys typed faster than a render apply to the view they follow (2 then s sorts the topics view)', async () => {
+    const app = render(<App urls={[b.url, DEAD]} poll={async () => withRate(3)} intervalMs={1000} />);
+    await waitFor(() => plain(app.lastFrame()).includes('serving'), {what: 'the first poll'});
+    app.stdin.write('2');
+    app.stdin.write('s');
+    await waitFor(() => plain(app.lastFrame()).includes('sort: in/s'), {what: 'the topics view sorted by in/s'});
+    expect(plain(app.lastFrame())).toContain('TOPIC/PARTITION');
+    app.cleanup();
+  });
+
   it('follows the terminal size when it is resized', async () => {
     const app = render(<App urls={[b.url, DEAD]} poll={async () => withRate(3)} intervalMs={1000} />);
     await waitFor(() => plain(app.lastFrame()).includes('RSS'), {what: 'the wide layout (100 columns)'});
