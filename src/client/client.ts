@@ -280,11 +280,11 @@ export class MqClient {
   async groupFetch(
     group: string,
     memberId: string,
-    opts: {maxMessages?: number; maxBytes?: number; waitMs?: number; autoCommit?: boolean; signal?: AbortSignal} = {},
+    opts: {maxMessages?: number; maxBytes?: number; waitMs?: number; autoCommit?: boolean; positions?: WireOffsets['offsets']; signal?: AbortSignal} = {},
   ): Promise<WireGroupFetch> {
     return this.post<WireGroupFetch>(
       this.groupPath(group, 'fetch'),
-      {member_id: memberId, max_messages: opts.maxMessages, max_bytes: opts.maxBytes, wait_ms: opts.waitMs, auto_commit: opts.autoCommit},
+      {member_id: memberId, max_messages: opts.maxMessages, max_bytes: opts.maxBytes, wait_ms: opts.waitMs, auto_commit: opts.autoCommit, positions: opts.positions},
       {waitMs: opts.waitMs, signal: opts.signal},
     );
   }

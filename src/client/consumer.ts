@@ -41,6 +41,11 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
   private readonly positions = new Map<string, number>();
   /** Group mode with manual commits: the next offset after the last message handed out, per partition. */
   private readonly delivered = new Map<string, WireTopicPartition & {offset: number}>();
+  /**
+   * Group mode: the next offset after the last message received, per partition, sent with the next fetch, so that a
+   * fetch whose answer was lost is served again rather than skipped (the broker continues from these).
+   */
+  private readonly received = new Map<string, WireTopicPartition & {offset: number}>();
 
   constructor(private readonly opts: ConsumerOptions) {
     this.client = new MqClient(opts);
@@ -90,6 +95,8 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
       sessionTimeoutMs: this.opts.sessionTimeoutMs,
     });
     this.memberId = j.member_id;
+    // a new membership starts from the group's committed offsets
+    this.received.clear();
     this.generation = j.generation;
     this.assignment = j.assignment;
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -115,10 +122,12 @@ export class Consumer implements AsyncIterable<ConsumedMessage> {
         maxMessages: this.opts.maxMessages ?? 500,
         waitMs: this.opts.waitMs ?? 5000,
         autoCommit: this.opts.autoCommit ?? true,
+        positions: [...this.received.values()],
         signal: this.abort.signal,
       });
       this.generation = r.generation;
       this.assignment = r.assignment;
+      for (const m of r.messages) this.received.set(`${m.topic}/${m.partition}`, {topic: m.topic, partition: m.partition, offset: m.offset + 1});
       return r.messages;
     } catch (error) {
       if (this.closed) return [];

@@ -133,7 +133,8 @@ export class StoreRaftStorage implements RaftStorage {
       truncatedFrom = from;
     }
     for (const e of entries) {
-      if (e.type === 'noop') this.store.appendEntry(this.gid, e.index, e.term, EntryKind.Noop, null);
+      // an empty entry (a read barrier: settled-leader.ts) carries nothing to apply, as a leader's no-op does
+      if (e.type === 'noop' || e.data.length === 0) this.store.appendEntry(this.gid, e.index, e.term, EntryKind.Noop, null);
       else if (e.type === 'config') this.store.appendEntry(this.gid, e.index, e.term, EntryKind.Config, Buffer.from(e.data));
       else if (payloadKind(e.data) === Payload.Messages) {
         const b = decoded?.get(e.index) ?? decodeBatch(e.data);

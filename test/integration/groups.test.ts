@@ -38,6 +38,30 @@ describe('consumer groups', () => {
     expect(d2.lag).toBe(0);
   });
 
+  it('a fetch whose answer was lost is served again when the member sends where it is (positions)', async () => {
+    const b = await start();
+    const c = b.client;
+    await c.createTopic({name: 'lossy', partitions: 1});
+    await c.produce('lossy', Array.from({length: 6}, (_, i) => ({value: i})));
+    await c.createGroup({name: 'g-lost', topics: ['lossy'], from: 'earliest'});
+    const j = await c.join('g-lost', {clientId: 'w'});
+    const tp = {topic: 'lossy', partition: 0};
+    // the first answer "never arrives": the member received nothing, so it names no position
+    const lost = await c.groupFetch('g-lost', j.member_id, {maxMessages: 3, positions: []});
+    expect(lost.messages.map((m) => m.offset)).toEqual([0, 1, 2]);
+    const again = await c.groupFetch('g-lost', j.member_id, {maxMessages: 3, positions: [], autoCommit: true});
+    expect(again.messages.map((m) => m.offset)).toEqual([0, 1, 2]);
+    // it received 0-2 and says so: the next fetch continues after them and the auto-commit commits them
+    const next = await c.groupFetch('g-lost', j.member_id, {maxMessages: 3, positions: [{...tp, offset: 3}], autoCommit: true});
+    expect(next.messages.map((m) => m.offset)).toEqual([3, 4, 5]);
+    expect((await c.describeGroup('g-lost')).partitions[0]!.committed).toBe(3);
+    // a position past what was handed out is held to it; without positions the server's own position is used
+    const held = await c.groupFetch('g-lost', j.member_id, {maxMessages: 3, positions: [{...tp, offset: 99}]});
+    expect(held.messages).toEqual([]);
+    await c.produce('lossy', [{value: 6}]);
+    expect((await c.groupFetch('g-lost', j.member_id, {maxMessages: 3})).messages.map((m) => m.offset)).toEqual([6]);
+  });
+
   it('rejects a stale member\'s commit, and an expired member must rejoin', async () => {
     const b = await start({groupSessionTimeoutMs: 1000});
     const c = b.client;

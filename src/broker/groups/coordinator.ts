@@ -215,6 +215,8 @@ export class GroupCoordinator {
     let pos = m.positions.get(key);
     if (pos === undefined) pos = this.startOffset(name, tp, this.definition(name).from, b);
     if (pos < b.logStart) pos = b.logStart;
+    // a position a member sent (adoptPositions) is never past the end of the log
+    if (pos > b.highWatermark) pos = b.highWatermark;
     m.positions.set(key, pos);
     return pos;
   }
@@ -232,10 +234,11 @@ export class GroupCoordinator {
   async fetch(
     name: string,
     memberId: string,
-    opts: {maxMessages: number; maxBytes: number; waitMs: number; autoCommit: boolean; signal: AbortSignal},
+    opts: {maxMessages: number; maxBytes: number; waitMs: number; autoCommit: boolean; signal: AbortSignal; positions?: ReadonlyArray<TopicPartition & {offset: number}>},
   ): Promise<{generation: number; assignment: TopicPartition[]; messages: GroupMessage[]}> {
     const m = this.member(name, memberId);
     this.touch(name, m);
+    if (opts.positions) this.adoptPositions(name, m, opts.positions);
     if (opts.autoCommit) {
       const pending = this.uncommitted(name, m);
       if (pending.length > 0) await this.store.append([{t: 'commit', group: name, generation: this.runtime(name).generation, member: m.id, offsets: pending}]);
@@ -257,6 +260,23 @@ export class GroupCoordinator {
       ac.abort();
       opts.signal.removeEventListener('abort', onAbort);
       if (rt.members.has(m.id)) this.touch(name, m);
+    }
+  }
+
+  /**
+   * The member says where it is: the next offset it received of each partition. Its previous fetch's answer may have
+   * been lost on the way, so these, not where that fetch stopped, are where this one continues (and what an
+   * auto-commit commits). An assigned partition it does not name restarts from the committed offset; a position past
+   * what this coordinator handed out is held to that.
+   */
+  private adoptPositions(name: string, m: Member, positions: ReadonlyArray<TopicPartition & {offset: number}>): void {
+    const said = new Map(positions.map((p) => [tpId(p), p.offset]));
+    for (const tp of this.assignment(name, m.id)) {
+      const key = tpId(tp);
+      const offset = said.get(key);
+      const handedOut = m.positions.get(key);
+      if (offset === undefined) m.positions.delete(key);
+      else m.positions.set(key, handedOut === undefined ? offset : Math.min(offset, handedOut));
     }
   }
 

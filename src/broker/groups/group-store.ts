@@ -11,6 +11,10 @@ export interface InternalLog {
   read(topic: string, partition: number, from: number, max: number): Array<{offset: number; value: Buffer}>;
   bounds(topic: string, partition: number): {logStart: number; highWatermark: number};
   truncateBefore(topic: string, partition: number, offset: number): void;
+  /** Rejects UNAVAILABLE unless this broker leads the partition and has applied everything of earlier terms. */
+  settled(topic: string, partition: number): Promise<void>;
+  /** Resolves once this broker has proved it still leads the partition, with everything acknowledged applied. */
+  barrier(topic: string, partition: number): Promise<void>;
 }
 
 /**
@@ -36,6 +40,16 @@ export class GroupStore {
 
   partitionFor(group: string): number {
     return partitionForKey(group, this.partitions);
+  }
+
+  /** The group's coordinator must lead its partition, caught up: its committed offsets are then current. */
+  settledCoordinator(group: string): Promise<void> {
+    return this.log.settled(GROUPS_TOPIC, this.partitionFor(group));
+  }
+
+  /** A read of the group's committed state that a deposed coordinator cannot answer (describe). */
+  barrier(group: string): Promise<void> {
+    return this.log.barrier(GROUPS_TOPIC, this.partitionFor(group));
   }
 
   load(): void {

@@ -1,6 +1,7 @@
 import type {Broker} from '../broker.js';
 import type {PartitionLog} from '../partition.js';
 import {cutLog} from '../partition-retention.js';
+import {awaitSettledLeader, readBarrier} from '../settled-leader.js';
 import {GroupAdmin} from './group-admin.js';
 import {GROUPS_TOPIC, GroupStore, type InternalLog} from './group-store.js';
 import {GroupCoordinator} from './coordinator.js';
@@ -28,6 +29,9 @@ export function createGroups(broker: Broker): Groups {
     read: (topic, p, from, max) => log(topic, p).read(from, {maxMessages: max, maxBytes: 16 * 1024 * 1024}),
     bounds: (topic, p) => ({logStart: log(topic, p).logStart, highWatermark: log(topic, p).highWatermark}),
     truncateBefore: (topic, p, offset) => void cutLog(broker.store, log(topic, p), offset, broker.clock.now()),
+    // a leader elected a moment ago applies its first entry within a few ticks
+    settled: (topic, p) => awaitSettledLeader(log(topic, p), cfg.raftTickMs * cfg.raftElectionTicks, broker.clock),
+    barrier: (topic, p) => readBarrier(log(topic, p), cfg.raftTickMs * cfg.raftElectionTicks, broker.clock),
   };
   // the metadata leader creates __groups with groupsPartitions (which must be the same on every broker); a data
   // directory that has it already keeps its count

@@ -35,6 +35,7 @@ const fetchSchema = z.strictObject({
   max_bytes: int.positive().optional(),
   wait_ms: nonNeg.optional(),
   auto_commit: z.boolean().optional(),
+  positions: z.array(z.strictObject({topic: z.string(), partition: nonNeg, offset: nonNeg})).max(10_000).optional(),
 });
 const commitSchema = z.strictObject({
   member_id: z.string(),
@@ -97,6 +98,8 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
     const name = req.params.group;
     const def = co.definition(name);
     if (def.mode === 'queue') return describeQueue(broker, def);
+    // committed offsets as of now: a coordinator cut off from its majority cannot answer with older ones
+    await co.store.barrier(name);
     const rt = co.runtimes.get(name);
     const now = broker.clock.monotonic();
     const partitions = (await admin.lag(name)).map((l) => ({
@@ -134,6 +137,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
     if (b.topics && !broker.groups.coordinator.store.groups.has(name)) {
       await admin.create({name, topics: b.topics, from: b.from, sessionTimeoutMs: b.session_timeout_ms});
     }
+    await co.store.settledCoordinator(name);
     const m = co.join(name, {memberId: b.member_id, clientId: b.client_id});
     const def = co.definition(name);
     return {
@@ -148,6 +152,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
   app.post<{Params: {group: string}}>('/v1/groups/:group/heartbeat', async (req) => {
     const b = body(memberSchema, req);
     const name = req.params.group;
+    await co.store.settledCoordinator(name);
     co.touch(name, co.member(name, b.member_id));
     return {generation: co.runtime(name).generation, assignment: wireTp(co.assignment(name, b.member_id))};
   });
@@ -155,6 +160,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
   app.post<{Params: {group: string}}>('/v1/groups/:group/leave', async (req) => {
     const b = body(leaveSchema, req);
     const name = req.params.group;
+    await co.store.settledCoordinator(name);
     const m = co.member(name, b.member_id);
     let committed: unknown[] = [];
     if (b.commit !== false) {
@@ -173,7 +179,9 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
     }
     const b = body(fetchSchema, req);
     const cfg = broker.config;
+    await co.store.settledCoordinator(req.params.group);
     const r = await co.fetch(req.params.group, b.member_id, {
+      positions: b.positions,
       maxMessages: Math.min(b.max_messages ?? 1000, cfg.fetchMessagesMax),
       maxBytes: Math.min(b.max_bytes ?? 1024 * 1024, cfg.fetchBytesMax),
       waitMs: Math.min(b.wait_ms ?? 0, cfg.waitMsMax),
@@ -186,6 +194,7 @@ export function groupRoutes(app: FastifyInstance, broker: Broker): void {
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/commit', async (req) => {
     const b = body(commitSchema, req);
+    await co.store.settledCoordinator(req.params.group);
     const offsets = await co.commit(req.params.group, b.member_id, b.generation, b.offsets);
     return {offsets: offsets.map(([topic, partition, offset]) => ({topic, partition, offset}))};
   });

@@ -30,6 +30,9 @@ async function member(ctx: WorkloadContext, o: GroupWorkloadOptions, m: number):
   const random = ctx.random(3000 + m);
   let memberId: string | undefined;
   let life = 0;
+  // the next offset after what this member received, per partition: sent with each fetch, so a fetch whose answer
+  // was lost (client-cuts) is served again instead of skipped
+  const received = new Map<number, number>();
   while (ctx.running) {
     const node = ctx.pick(random);
     if (node === undefined) {
@@ -39,12 +42,15 @@ async function member(ctx: WorkloadContext, o: GroupWorkloadOptions, m: number):
     const url = ctx.cluster.clientUrl(node);
     if (!memberId) {
       const j = await ctx.op('g-join', {client: `m${m}-${life}`}, node, () => ctx.http.request(url, 'POST', `/v1/groups/${o.group}/join`, {body: {client_id: `m${m}-${life}`}, timeoutMs: 5000}));
-      if (j.type === 'ok') memberId = j.body.member_id as string;
+      if (j.type === 'ok') {
+        memberId = j.body.member_id as string;
+        received.clear();
+      }
       else await ctx.pause(100);
       continue;
     }
     const id = memberId;
-    const f = await ctx.op('g-fetch', {member: id}, node, () => ctx.http.request(url, 'POST', `/v1/groups/${o.group}/fetch`, {body: {member_id: id, max_messages: 100, wait_ms: 200}, timeoutMs: 5000}), (x): GroupFetchRes => ({
+    const f = await ctx.op('g-fetch', {member: id}, node, () => ctx.http.request(url, 'POST', `/v1/groups/${o.group}/fetch`, {body: {member_id: id, max_messages: 100, wait_ms: 200, positions: [...received].map(([partition, offset]) => ({topic: o.topic, partition, offset}))}, timeoutMs: 5000}), (x): GroupFetchRes => ({
       member: id,
       generation: x.body.generation,
       assignment: (x.body.assignment as Raw[]).map((a) => a.partition),
@@ -63,6 +69,7 @@ async function member(ctx: WorkloadContext, o: GroupWorkloadOptions, m: number):
     }
     const next = new Map<number, number>();
     for (const msg of f.body.messages as Raw[]) next.set(msg.partition, Math.max(next.get(msg.partition) ?? 0, msg.offset + 1));
+    for (const [partition, offset] of next) received.set(partition, offset);
     if (next.size === 0) continue;
     const req = {member: id, generation: f.body.generation as number, offsets: [...next].map(([partition, offset]) => ({partition, offset}))};
     const body = {member_id: id, generation: req.generation, offsets: req.offsets.map((x) => ({topic: o.topic, ...x}))};
