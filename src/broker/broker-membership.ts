@@ -12,6 +12,8 @@ import type {Clock} from '../util/clock.js';
 import {VERSION} from '../version.js';
 
 const INCARNATION_KEY = 'node/incarnation';
+/** Between two announcements of lost data (many replicas find one loss at about the same time). */
+const REANNOUNCE_COOLDOWN_MS = 5_000;
 
 export interface MembershipDeps {
   config: BrokerConfig;
@@ -33,6 +35,8 @@ export class BrokerMembership {
   /** Random per data directory (see BrokerRecord.incarnation). */
   incarnation: string;
   private reannouncing = false;
+  /** Lost data found while an announcement was under way or cooling down: announce once more after it. */
+  private reannounceAgain = false;
 
   constructor(private readonly d: MembershipDeps) {
     this.incarnation = d.store.getMeta(INCARNATION_KEY) ?? this.newIncarnation();
@@ -68,7 +72,13 @@ export class BrokerMembership {
    */
   async reannounce(): Promise<void> {
     const {secret, cluster, metadata, config, clock, logger} = this.d;
-    if (this.reannouncing || !secret || cluster.url === null) return;
+    if (!secret || cluster.url === null) return;
+    if (this.reannouncing) {
+      // a loss found after the announcement in flight was acted on (a second bit flip, say) was dropped here once:
+      // nobody reset those replicas, and they waited for good for entries their leader believed they held
+      this.reannounceAgain = true;
+      return;
+    }
     this.reannouncing = true;
     try {
       this.incarnation = this.newIncarnation();
@@ -82,7 +92,13 @@ export class BrokerMembership {
     } catch (err) {
       logger.error({err}, 'could not report lost data to the cluster');
     } finally {
-      setTimeout(() => (this.reannouncing = false), 30_000).unref();
+      // one announcement covers every replica that found the loss meanwhile; a later one announces again
+      setTimeout(() => {
+        this.reannouncing = false;
+        if (!this.reannounceAgain || this.d.closing()) return;
+        this.reannounceAgain = false;
+        void this.reannounce();
+      }, REANNOUNCE_COOLDOWN_MS).unref();
     }
   }
 
