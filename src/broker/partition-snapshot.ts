@@ -1,5 +1,6 @@
 import {decodeBatch, encodeBatch, type MessageBatch} from '../cluster/codec.js';
 import {type DedupRecord, type LogStore, type QueueRow} from '../storage/index.js';
+import {outboxStore} from './queue/outbox.js';
 
 /**
  * A partition's Raft snapshot is small: the log is only compacted below messages retention already deleted, so it
@@ -16,13 +17,15 @@ export interface PartitionSnapshot {
   lastTimestamp: number;
   queues: Record<string, {floor: number | null; rows: QueueRow[]}>;
   spill: DedupRecord[];
+  /** Work-queue effects not relayed yet (receipts, dead-letter copies): queue/outbox.ts. Absent in older snapshots. */
+  outbox?: Array<[string, string]>;
   tail?: MessageBatch;
 }
 
 export function partitionSnapshot(store: LogStore, pid: number, logStart: number, nextOffset: number, lastTimestamp: number): Uint8Array {
   const queues: PartitionSnapshot['queues'] = {};
   for (const g of store.listQueueGroups(pid)) queues[g] = {floor: store.queueFloor(pid, g) ?? null, rows: store.listQueueRows(pid, g)};
-  const header = Buffer.from(JSON.stringify({v: 1, logStart, nextOffset, lastTimestamp, queues, spill: store.listSpill(pid, 0)}));
+  const header = Buffer.from(JSON.stringify({v: 1, logStart, nextOffset, lastTimestamp, queues, spill: store.listSpill(pid, 0), outbox: outboxStore.entries(store, pid)}));
   let tail: Uint8Array = new Uint8Array(0);
   if (nextOffset > logStart) {
     const messages = store.readMessages(pid, logStart, {maxMessages: nextOffset - logStart, maxBytes: Number.MAX_SAFE_INTEGER, endOffset: nextOffset});
@@ -53,4 +56,5 @@ export function restoreSnapshot(store: LogStore, pid: number, index: number, ter
     store.putQueueRows(pid, g, q.rows);
   }
   if (s.spill.length > 0) store.putSpill(pid, s.spill);
+  outboxStore.replace(store, pid, s.outbox ?? []);
 }

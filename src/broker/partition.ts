@@ -34,6 +34,8 @@ export interface PartitionHooks {
   committed?: (log: PartitionLog, batches: MessageBatch[]) => void;
   leadership?: (log: PartitionLog, leader: boolean) => void;
   restored?: (log: PartitionLog) => void;
+  /** A snapshot is about to replace this replica's state (inside the installing transaction). */
+  restoring?: (log: PartitionLog) => void;
 }
 
 /**
@@ -300,6 +302,7 @@ export class PartitionLog implements GroupStateMachine {
 
   restore(snapshot: Snapshot, scope: ApplyScope): void {
     const s = readPartitionSnapshot(snapshot.data);
+    this.hooks.restoring?.(this);
     restoreSnapshot(this.store, this.pid, snapshot.metadata.index, snapshot.metadata.term, s);
     this.logStart = s.logStart;
     this.written = s.nextOffset;

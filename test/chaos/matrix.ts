@@ -41,8 +41,6 @@ export const SMOKE: MatrixRow[] = [
   {id: 'smoke-leader-kill', title: 'leader kill', options: {workloads: ['log'], faults: ['kill-leader'], durationMs: 14 * S, faultMs: [1500, 2500], gapMs: [800, 1500], downMs: [300, 800]}},
   {id: 'smoke-zombie', title: 'zombie leader', options: {workloads: ['log'], faults: ['pause-leader'], route: 'leader', durationMs: 14 * S, faultMs: [2000, 3000], gapMs: [800, 1500]}},
   {id: 'smoke-isolation', title: 'isolated leader', options: {workloads: ['log', 'groups'], faults: ['isolate-leader'], durationMs: 14 * S, faultMs: [2000, 3000], gapMs: [800, 1500]}},
-  // receipts: a kill of the queue partition's leader between an ack's commit and its receipt still loses that receipt
-  // (docs/reliability.md, finding 2, open): the matrix rows check receipts; this run checks everything else
-  {id: 'smoke-queue-crash', title: 'queue worker crashes and a leader kill', options: {receipts: false, workloads: ['queue'], faults: ['kill-leader'], durationMs: 14 * S, faultMs: [1500, 2500], gapMs: [800, 1500], downMs: [300, 800]}},
+  {id: 'smoke-queue-crash', title: 'queue worker crashes and a leader kill', options: {workloads: ['queue'], faults: ['kill-leader'], durationMs: 14 * S, faultMs: [1500, 2500], gapMs: [800, 1500], downMs: [300, 800]}},
   {id: 'smoke-pc-ack-leader-only', title: 'positive control: --unsafe-ack-leader-only', options: {workloads: ['log'], faults: ['isolate-then-kill-leader'], unsafe: ['ack-leader-only'], route: 'leader', expect: 'fail', durationMs: 10 * S, faultMs: [1500, 2000], gapMs: [500, 1000], downMs: [300, 600]}},
 ];

@@ -257,6 +257,24 @@ describe('work queues', () => {
     await expect(c.registerCallback('P9', 'file:///etc/passwd')).rejects.toMatchObject({code: 'INVALID_FIELD'});
   });
 
+  it('a long-poll the client gave up on takes no leases: a message nacked right after goes to the next consumer', async () => {
+    const b = await start();
+    const c = b.client;
+    await queue(c, 'aborted', 'qa');
+    await c.produceOne('aborted', {value: 1, id: 'x'});
+    const [d] = await c.lease('qa', {consumer: 'c1', maxMessages: 1, waitMs: 1000});
+    expect(d).toBeDefined();
+    // what a stopping Worker does: abort its waiting poll, then nack the job it held
+    const ac = new AbortController();
+    const poll = c.lease('qa', {consumer: 'c1', maxMessages: 7, waitMs: 5000, signal: ac.signal}).catch(() => []);
+    await waitFor(() => b.broker.queues.service.waitersOf('qa').size > 0, {what: 'the long-poll to wait'});
+    ac.abort();
+    await poll;
+    expect(await c.nack('qa', d!.lease_id, {error: 'stopped'})).toMatchObject([{status: 'requeued'}]);
+    const next = await c.lease('qa', {consumer: 'c2', maxMessages: 1, waitMs: 3000});
+    expect(next.map((x) => x.id)).toEqual(['x']);
+  });
+
   it('refuses stream operations on queue groups and the other way round', async () => {
     const b = await start();
     const c = b.client;

@@ -1,115 +1,70 @@
 import {MqError} from '../../errors.js';
-import type {QueueRow} from '../../storage/index.js';
+import type {QueueRow, StoredMessage} from '../../storage/index.js';
 import type {Broker} from '../broker.js';
 import type {PartitionLog} from '../partition.js';
-import {DEDUP_WINDOW_MS_MAX, type TopicRecord} from '../topic-config.js';
-import type {QueueService} from './queue-service.js';
-
-const RETRY_MS = 1000;
-
-interface Pending {
-  group: string;
-  log: PartitionLog;
-  offset: number;
-  row: QueueRow;
-}
+import {DEDUP_WINDOW_MS_MAX} from '../topic-config.js';
+import type {DeadLetterCopy} from './outbox.js';
 
 export const dlqTopicName = (topic: string): string => `${topic}.dlq`;
 export const dlqMessageId = (group: string, topic: string, partition: number, offset: number): string => `dlq/${group}/${topic}/${partition}/${offset}`;
 
 /**
- * Moves messages that ran out of deliveries to the dead-letter topic, exactly once: the copy's id is derived from
- * where the message came from (`dlq/<group>/<topic>/<partition>/<offset>`), so the dead-letter topic's
- * de-duplication absorbs a repeat after a crash between writing the copy and recording the message as dead. The copy
- * keeps key, value, headers and priority, and gains headers saying where it came from and why.
+ * A dead letter's copy, taken when the message is recorded as dead (in the same queue entry): it keeps key, value,
+ * headers and priority, and gains headers saying where it came from and why. Retention may delete the original
+ * before the copy is written; the copy does not need it.
  */
-export class DeadLetterMover {
-  private readonly queue: Pending[] = [];
-  private running = false;
-  moved = 0;
+export function deadLetterCopy(group: string, log: PartitionLog, row: QueueRow, message: StoredMessage, target: string): DeadLetterCopy {
+  const headers: Record<string, string> = {
+    ...(message.headers ? (JSON.parse(message.headers) as Record<string, string>) : {}),
+    'mq-dlq-topic': log.topic,
+    'mq-dlq-partition': String(log.number),
+    'mq-dlq-offset': String(row.offset),
+    'mq-dlq-group': group,
+    'mq-dlq-deliveries': String(row.deliveries),
+    'mq-dlq-error': row.error ?? 'lease expired',
+    ...(message.id !== null ? {'mq-dlq-original-id': message.id} : {}),
+  };
+  return {
+    group,
+    topic: log.topic,
+    partition: log.number,
+    offset: row.offset,
+    target,
+    deliveries: row.deliveries,
+    error: row.error ?? 'lease expired',
+    id: message.id,
+    key: message.key,
+    producer: message.producer,
+    priority: message.priority,
+    headers: JSON.stringify(headers),
+    valueType: message.valueType,
+    value: message.value.toString('base64'),
+  };
+}
 
-  constructor(
-    private readonly broker: Broker,
-    private readonly service: QueueService,
-  ) {
-    service.onDeadPending = (group, log, offset, row) => this.enqueue({group, log, offset, row});
+/**
+ * Writes a dead letter's copy, exactly once: its id is derived from where the message came from
+ * (`dlq/<group>/<topic>/<partition>/<offset>`), so the dead-letter topic's de-duplication absorbs a repeat (a relay
+ * retried, or repeated by a new leader).
+ */
+export async function writeDeadLetterCopy(broker: Broker, c: DeadLetterCopy): Promise<void> {
+  const source = broker.topics.get(c.topic)?.record;
+  if (!source) {
+    broker.logger.warn({topic: c.topic, offset: c.offset, group: c.group}, 'the topic of a dead letter is gone; its copy is not written');
+    return;
   }
-
-  enqueue(p: Pending): void {
-    this.queue.push(p);
-    void this.run();
-  }
-
-  get pending(): number {
-    return this.queue.length;
-  }
-
-  private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.queue.length > 0 && !this.broker.isClosing) {
-        const p = this.queue[0]!;
-        try {
-          await this.move(p);
-          this.queue.shift();
-          this.moved++;
-        } catch (err) {
-          this.broker.logger.warn({err, group: p.group, topic: p.log.topic, partition: p.log.number, offset: p.offset}, 'dead-letter move failed; retrying');
-          await new Promise((r) => setTimeout(r, RETRY_MS));
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private async ensureTopic(name: string, source: TopicRecord): Promise<void> {
-    await this.broker.ensureTopic({
-      name,
-      partitions: source.base.length,
-      replicationFactor: source.config.replicationFactor,
-      retention: {...source.config.retention, untilAcked: false},
-      dedupWindowMs: DEDUP_WINDOW_MS_MAX,
-    });
-  }
-
-  private async move(p: Pending): Promise<void> {
-    const settings = this.service.settings(p.group);
-    const source = this.broker.topics.mustGet(p.log.topic).record;
-    const target = settings.deadLetterTopic ?? dlqTopicName(p.log.topic);
-    const m = p.log.read(p.offset, {maxMessages: 1, maxBytes: 1})[0];
-    const message = m && m.offset === p.offset ? m : undefined;
-    if (message) {
-      await this.ensureTopic(target, source);
-      const headers: Record<string, string> = {
-        ...(message.headers ? (JSON.parse(message.headers) as Record<string, string>) : {}),
-        'mq-dlq-topic': p.log.topic,
-        'mq-dlq-partition': String(p.log.number),
-        'mq-dlq-offset': String(p.offset),
-        'mq-dlq-group': p.group,
-        'mq-dlq-deliveries': String(p.row.deliveries),
-        'mq-dlq-error': p.row.error ?? 'lease expired',
-        ...(message.id !== null ? {'mq-dlq-original-id': message.id} : {}),
-      };
-      const [r] = await this.broker.produce(target, [
-        {
-          id: dlqMessageId(p.group, p.log.topic, p.log.number, p.offset),
-          key: message.key,
-          producer: message.producer,
-          priority: message.priority,
-          headers: JSON.stringify(headers),
-          valueType: message.valueType,
-          value: message.value,
-          notBefore: 0,
-        },
-      ]);
-      // ID_CONFLICT: an earlier attempt wrote this copy already (its headers, e.g. the delivery count, may differ
-      // after a change of leader): it is moved, exactly once
-      if (r && 'error' in r && r.error.code !== 'ID_CONFLICT') throw r.error;
-    }
-    await this.service.markDead(p.group, p.log, p.offset, p.row, message);
-  }
+  await broker.ensureTopic({
+    name: c.target,
+    partitions: source.base.length,
+    replicationFactor: source.config.replicationFactor,
+    retention: {...source.config.retention, untilAcked: false},
+    dedupWindowMs: DEDUP_WINDOW_MS_MAX,
+  });
+  const [r] = await broker.produce(c.target, [
+    {id: dlqMessageId(c.group, c.topic, c.partition, c.offset), key: c.key, producer: c.producer, priority: c.priority, headers: c.headers, valueType: c.valueType, value: Buffer.from(c.value, 'base64'), notBefore: 0},
+  ]);
+  // ID_CONFLICT: written already, by a relay whose copy differed (an older broker's headers): it is moved, exactly once
+  if (r && 'error' in r && r.error.code !== 'ID_CONFLICT') throw r.error;
 }
 
 /** The id a redriven message gets: `<id>:redrive:<n>`, counting earlier redrives of the same original. */

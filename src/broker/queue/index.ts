@@ -2,7 +2,6 @@ import {Autoscaler} from '../autoscaler.js';
 import type {Broker} from '../broker.js';
 import type {GroupCoordinator} from '../groups/index.js';
 import {CallbackDispatcher} from './callbacks.js';
-import {DeadLetterMover} from './dead-letter.js';
 import {QueueService, type QueueOp} from './queue-service.js';
 import {Receipts} from './receipts.js';
 
@@ -13,7 +12,6 @@ export {dlqTopicName, redriveId} from './dead-letter.js';
 export interface Queues {
   service: QueueService;
   receipts: Receipts;
-  deadLetters: DeadLetterMover;
   callbacks: CallbackDispatcher;
   /** Elastic partitions of autoscaled topics (their load is the queue groups' backlog). */
   autoscaler: Autoscaler;
@@ -28,15 +26,20 @@ const SWEEP_MS = 200;
 export function createQueues(broker: Broker, coordinator: GroupCoordinator): Queues {
   const receipts = new Receipts(broker);
   const service = new QueueService(broker, receipts, (g) => coordinator.definition(g));
-  const deadLetters = new DeadLetterMover(broker, service);
   const hooks = broker.topics.hooks;
-  hooks.applyQueueOp = (log, op, scope) => service.applyOp(log, op as QueueOp, scope);
-  hooks.leadership = (log) => service.dropViews(log);
+  hooks.applyQueueOp = (log, op, scope) => service.log.apply(log, op as QueueOp, scope);
+  hooks.leadership = (log) => service.leadershipChanged(log);
+  hooks.restoring = (log) => service.log.applier.invalidate(log.pid);
   hooks.restored = (log) => service.dropViews(log);
   const callbacks = new CallbackDispatcher(broker, receipts);
   callbacks.start();
   broker.groups.admin.onQueueDeleted = (group, topics) => {
-    for (const t of topics) for (const log of broker.topics.get(t)?.partitions.values() ?? []) broker.store.dropQueueGroup(log.pid, group);
+    for (const t of topics) {
+      for (const log of broker.topics.get(t)?.partitions.values() ?? []) {
+        broker.store.dropQueueGroup(log.pid, group);
+        service.log.applier.invalidate(log.pid, group);
+      }
+    }
     service.forget(group);
   };
   const queueGroups = (): string[] => [...coordinator.store.groups.values()].filter((g) => g.def.mode === 'queue').map((g) => g.def.name);
@@ -48,6 +51,7 @@ export function createQueues(broker: Broker, coordinator: GroupCoordinator): Que
         broker.logger.warn({err, group: g}, 'lease sweep failed');
       }
     }
+    service.log.outbox.tick();
   }, SWEEP_MS);
   sweeper.unref();
   const groupsOn = (topic: string): string[] => queueGroups().filter((g) => coordinator.definition(g).topics.includes(topic));
@@ -56,7 +60,6 @@ export function createQueues(broker: Broker, coordinator: GroupCoordinator): Que
   return {
     service,
     receipts,
-    deadLetters,
     callbacks,
     autoscaler,
     groupsOn,

@@ -4,7 +4,7 @@ import type {QueueSettings} from '../groups/records.js';
 import type {PartitionLog} from '../partition.js';
 import type {QueuePartition} from './queue-partition.js';
 import type {ConfirmContext, ConfirmOutcome} from './queue-types.js';
-import type {Receipt} from './receipts.js';
+import {receiptItem, type OutboxItem} from './outbox.js';
 
 const ERROR_TEXT_MAX = 1024;
 
@@ -12,9 +12,8 @@ export interface ConfirmDecision {
   outcomes: ConfirmOutcome[];
   /** The partition (storage id) of each outcome, to fail them together if that partition's proposal fails. */
   pids: number[];
-  changes: Map<PartitionLog, {rows: QueueRow[]; floor: number}>;
-  receipts: Receipt[];
-  dead: Array<{log: PartitionLog; offset: number; row: QueueRow}>;
+  /** Per partition: the rows changed, the floor, and what they owe outside it (receipts, dead-letter copies). */
+  changes: Map<PartitionLog, {rows: QueueRow[]; floor: number; out: OutboxItem[]}>;
 }
 
 /**
@@ -31,10 +30,11 @@ export function decideConfirms(
 ): ConfirmDecision {
   const now = ctx.now();
   const mono = ctx.mono();
-  const d: ConfirmDecision = {outcomes: [], pids: [], changes: new Map(), receipts: [], dead: []};
-  const change = (log: PartitionLog, v: QueuePartition, row?: QueueRow): void => {
-    const c = d.changes.get(log) ?? {rows: [], floor: v.floor};
-    if (row) c.rows.push(row);
+  const d: ConfirmDecision = {outcomes: [], pids: [], changes: new Map()};
+  const change = (log: PartitionLog, v: QueuePartition, row: QueueRow, out: OutboxItem[] = []): void => {
+    const c = d.changes.get(log) ?? {rows: [], floor: v.floor, out: []};
+    c.rows.push(row);
+    c.out.push(...out);
     c.floor = v.floor;
     d.changes.set(log, c);
   };
@@ -54,7 +54,8 @@ export function decideConfirms(
       continue;
     }
     const row = v.rows.get(offset);
-    if ((!row && offset < v.floor) || (row && row.leaseId === id && (row.status === QueueStatus.Acked || row.status === QueueStatus.Dead))) {
+    // acked with this very lease: a repeat. Dead-lettered is not done by this lease's holder: it ran out (LEASE_EXPIRED)
+    if ((!row && offset < v.floor) || (row && row.leaseId === id && row.status === QueueStatus.Acked)) {
       d.outcomes.push({leaseId: id, status: 'already_done'});
       continue;
     }
@@ -63,31 +64,30 @@ export function decideConfirms(
       d.outcomes.push({leaseId: id, error: new MqError('LEASE_EXPIRED', `lease ${id} is not current (it ran out or the message was delivered again); nothing changed`, {lease_id: id})});
       continue;
     }
-    const info = ctx.leaseInfo.get(id);
     if (kind === 'ack') {
+      const info = ctx.infoOf(log, offset, id);
       const done: QueueRow = {...row, status: QueueStatus.Acked, until: now};
       v.markDone(offset, done);
-      change(log, v, done);
+      change(log, v, done, info.producer ? [receiptItem(log.pid, ctx.receipt(group, log, offset, info, 'processed', now, row.deliveries))] : []);
       ctx.leaseInfo.delete(id);
-      if (info?.producer) d.receipts.push(ctx.receipt(group, log, offset, info, 'processed', now, row.deliveries));
       d.outcomes.push({leaseId: id, status: 'acked'});
     } else if (kind === 'progress') {
       const leaseMs = opts.leaseMs ?? settings.leaseMs;
       const extended: QueueRow = {...row, until: now + leaseMs};
       v.extendLease(offset, extended, mono + leaseMs);
-      change(log, v, extended);
-      if (info?.producer && !info.progressed) {
-        info.progressed = true;
-        d.receipts.push(ctx.receipt(group, log, offset, info, 'in_progress', now, row.deliveries));
-      }
+      const info = ctx.infoOf(log, offset, id);
+      const first = info.producer !== null && !info.progressed;
+      info.progressed = true;
+      change(log, v, extended, first ? [receiptItem(log.pid, ctx.receipt(group, log, offset, info, 'in_progress', now, row.deliveries))] : []);
       d.outcomes.push({leaseId: id, status: 'extended'});
     } else {
       const error = opts.error?.slice(0, ERROR_TEXT_MAX) ?? null;
       ctx.leaseInfo.delete(id);
       if (row.deliveries >= settings.maxDeliveries) {
-        v.leaseDeadlines.delete(offset);
-        v.deadPending.add(offset);
-        d.dead.push({log, offset, row: {...row, error: error ?? 'nacked'}});
+        // dead now, in this entry; its copy and receipt are relayed once it has committed
+        const dead: QueueRow = {...row, status: QueueStatus.Dead, until: now, error: error ?? 'nacked'};
+        v.markDone(offset, dead);
+        change(log, v, dead, ctx.deadLetter(group, log, offset, dead, now));
       } else {
         const waiting: QueueRow = {...row, status: QueueStatus.Waiting, until: now + (opts.delayMs ?? 0), error};
         v.markWaiting(offset, waiting, now);

@@ -43,7 +43,10 @@ export class QueuePartition {
   /** Priorities of messages with rows (rows do not store them). */
   readonly priorities = new Map<number, number>();
   readonly leaseDeadlines = new Map<number, number>();
-  /** Offsets waiting for their dead-letter copy to be written. */
+  /**
+   * Offsets waiting for their dead-letter copy to be written. Always empty now: a dead letter is recorded as dead in
+   * the queue entry that decides it, and its copy is relayed from the partition's outbox (outbox.ts).
+   */
   readonly deadPending = new Set<number>();
   private readonly ready = new Heap<Ready>(byPriorityThenOffset);
   private readonly delayed = new Heap<Ready & {at: number}>((a, b) => a.at < b.at);
@@ -52,9 +55,17 @@ export class QueuePartition {
   private readonly pulled = new Set<number>();
   deadLettered = 0;
 
-  constructor(private readonly source: QueueSource) {}
+  /**
+   * @param known lease deadlines this leader set, by offset, kept by the caller across reloads of this view: a view
+   * rebuilt after a failed write keeps its leases' ends (an expired lease stays expired); only a new leader or a
+   * restart re-arms leases with a full lease.
+   */
+  constructor(
+    private readonly source: QueueSource,
+    private readonly known = new Map<number, {leaseId: string; deadline: number}>(),
+  ) {}
 
-  /** Rebuilds from disk. Outstanding leases get a full lease from now: after a restart they only ever get longer. */
+  /** Rebuilds from disk. Outstanding leases get a full lease from now (unless known): after a restart they only ever get longer. */
   reload(now: number, mono: number, leaseMs: number): void {
     const {logStart} = this.source.bounds();
     this.floor = Math.max(this.source.floor() ?? logStart, logStart);
@@ -69,13 +80,21 @@ export class QueuePartition {
       this.rows.set(r.offset, r);
       this.priorities.set(r.offset, c.priority);
       if (r.status === QueueStatus.Leased) {
-        this.leaseDeadlines.set(r.offset, mono + leaseMs);
-        this.leases.push({offset: r.offset, leaseId: r.leaseId ?? '', deadline: mono + leaseMs});
+        const k = this.known.get(r.offset);
+        const deadline = k && k.leaseId === r.leaseId ? k.deadline : mono + leaseMs;
+        this.leaseDeadlines.set(r.offset, deadline);
+        this.leases.push({offset: r.offset, leaseId: r.leaseId ?? '', deadline});
       } else if (r.status === QueueStatus.Waiting) {
         this.schedule({offset: r.offset, priority: c.priority}, r.until, now);
       }
     }
     this.loadedUpTo = this.floor;
+    for (const off of this.known.keys()) if (off < this.floor) this.known.delete(off);
+  }
+
+  /** A lease's end is no longer needed once the entry that finished its message has committed. */
+  forgetLease(offset: number, leaseId: string | null): void {
+    if (this.known.get(offset)?.leaseId === leaseId) this.known.delete(offset);
   }
 
   private schedule(r: Ready, at: number, now: number): void {
@@ -168,12 +187,14 @@ export class QueuePartition {
     this.priorities.set(offset, priority);
     this.leaseDeadlines.set(offset, deadline);
     this.leases.push({offset, leaseId: row.leaseId ?? '', deadline});
+    if (row.leaseId) this.known.set(offset, {leaseId: row.leaseId, deadline});
   }
 
   extendLease(offset: number, row: QueueRow, deadline: number): void {
     this.rows.set(offset, row);
     this.leaseDeadlines.set(offset, deadline);
     this.leases.push({offset, leaseId: row.leaseId ?? '', deadline});
+    if (row.leaseId) this.known.set(offset, {leaseId: row.leaseId, deadline});
   }
 
   /** Back in line: now, or at row.until (a nack with a delay). */

@@ -1,17 +1,20 @@
-import {Payload, encodeJson} from '../../cluster/codec.js';
-import type {ApplyScope} from '../../cluster/raft-group.js';
 import {MqError} from '../../errors.js';
-import {QueueStatus, type QueueRow, type StoredMessage} from '../../storage/index.js';
+import {QueueStatus, type QueueRow} from '../../storage/index.js';
 import type {Broker} from '../broker.js';
 import type {GroupDefinition, QueueSettings} from '../groups/records.js';
+import {requireSettledLeader} from '../settled-leader.js';
 import type {PartitionLog} from '../partition.js';
 import {Waiters} from '../waiters.js';
+import {dlqTopicName} from './dead-letter.js';
 import {leaseId, parseLeaseId} from './lease-id.js';
+import type {OutboxItem} from './outbox.js';
 import {ProcessedWaiters, type ProcessedState} from './processed.js';
+import {deadLetterItems, leaseInfoOf, receiptOf} from './queue-effects.js';
+import {QueueLog} from './queue-log.js';
 import {QueuePartition} from './queue-partition.js';
 import {decideConfirms} from './queue-confirms.js';
-import type {ConfirmContext, ConfirmOutcome, Delivery, LeaseInfo, QueueOp} from './queue-types.js';
-import type {Receipt, ReceiptState, Receipts} from './receipts.js';
+import type {ConfirmContext, ConfirmOutcome, Delivery, LeaseInfo} from './queue-types.js';
+import type {Receipts} from './receipts.js';
 
 export type {ConfirmOutcome, Delivery, QueueOp} from './queue-types.js';
 
@@ -19,22 +22,29 @@ export type {ConfirmOutcome, Delivery, QueueOp} from './queue-types.js';
  * Work-queue groups: leases handed out highest priority first then lowest offset within a partition, round-robin
  * across partitions; progress, ack and nack; redelivery when a lease runs out; dead letters after maxDeliveries;
  * processing receipts. Every state change is written (rows, floor, and a queue entry in the partition's log) in the
- * same group commit that answers it; the in-memory view is reloaded from disk if that commit rolls back.
+ * same group commit that answers it; the in-memory view is reloaded from disk if that commit rolls back, or if the
+ * entry applied with some of its decisions left out (queue-apply.ts). Receipts and dead-letter copies go through the
+ * partition's outbox (outbox.ts).
  */
 export class QueueService {
   private readonly views = new Map<string, Map<number, QueuePartition>>();
+  private readonly viewTerms = new WeakMap<QueuePartition, number>();
   private readonly leaseInfo = new Map<string, LeaseInfo>();
+  /** Lease deadlines this broker set while leading, by group and partition (kept across reloads of a view). */
+  private readonly deadlines = new Map<string, Map<number, {leaseId: string; deadline: number}>>();
   private readonly wake = new Map<string, Waiters>();
   private rotate = 0;
   readonly processed = new ProcessedWaiters();
-  /** Set by the dead-letter mover; called for every message that ran out of deliveries. */
-  onDeadPending: (group: string, log: PartitionLog, offset: number, row: QueueRow) => void = () => {};
+  /** Queue entries: proposed, applied on every replica, and the outbox they fill. */
+  readonly log: QueueLog;
 
   constructor(
     private readonly broker: Broker,
-    private readonly receipts: Receipts,
+    receipts: Receipts,
     private readonly definition: (group: string) => GroupDefinition,
-  ) {}
+  ) {
+    this.log = new QueueLog(broker, receipts, (log) => this.settled(log), this.processed);
+  }
 
   settings(group: string): QueueSettings {
     const def = this.definition(group);
@@ -68,43 +78,67 @@ export class QueueService {
     for (const byPid of this.views.values()) byPid.delete(log.pid);
   }
 
+  /** Leadership changed: a new leader re-arms every lease in full, and relays what the outbox holds. */
+  leadershipChanged(log: PartitionLog): void {
+    this.dropViews(log);
+    for (const k of [...this.deadlines.keys()]) if (k.endsWith(`/${log.pid}`)) this.deadlines.delete(k);
+    this.log.leadershipChanged(log);
+  }
+
+  private settled(log: PartitionLog): boolean {
+    try {
+      this.requireLeader(log);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /**
    * Queue decisions need the partition's leader, caught up with everything committed before its term: once it has
    * applied an entry of its own term, every earlier one is applied, and from then on it decides every change itself
    * (a lag of its own term's entries, normal under load, does not make its view stale).
    */
   private requireLeader(log: PartitionLog): void {
-    const st = log.group?.node.status();
-    if (!st || st.role !== 'leader' || log.group.storage.term(st.applied) !== st.term || log.group.storage.term(st.commit) !== st.term) {
-      throw new MqError('UNAVAILABLE', `${log.topic}/${log.number} has no settled leader here yet`, {leader: log.group?.leader ?? 0}, false);
-    }
+    // not the commit index's term as well: on a leader the commit index may name an entry not yet persisted here,
+    // and once the applied entry is of this term, so is everything up to the commit index
+    requireSettledLeader(log);
   }
 
   /**
-   * The group's state on a partition. The leader keeps it in memory (it decides every change); on a follower it is
-   * read afresh from the committed rows each time, since changes arrive there only through the log.
+   * The group's state on a partition. The leader keeps it in memory (it decides every change); on a follower, and on
+   * a leader that has not yet applied everything committed before its term, it is read afresh from the committed
+   * rows each time, since changes arrive there only through the log (a view cached then would miss them).
    */
   view(group: string, log: PartitionLog): QueuePartition {
     if (!log.isLeader) return this.loadView(group, log);
     let byPid = this.views.get(group);
     if (!byPid) this.views.set(group, (byPid = new Map()));
+    // a cached view was taken while settled in this term (a change of role drops it; so does a new term)
     let v = byPid.get(log.pid);
-    if (!v) {
-      v = this.loadView(group, log);
-      byPid.set(log.pid, v);
+    if (v && this.viewTerms.get(v) === log.term) return v;
+    if (!this.settled(log)) {
+      byPid.delete(log.pid);
+      return this.loadView(group, log);
     }
+    v = this.loadView(group, log);
+    byPid.set(log.pid, v);
+    this.viewTerms.set(v, log.term);
     return v;
   }
 
   private loadView(group: string, log: PartitionLog): QueuePartition {
     const store = this.broker.store;
+    const key = `${group}/${log.pid}`;
+    let known = this.deadlines.get(key);
+    if (!known) this.deadlines.set(key, (known = new Map()));
     const v = new QueuePartition({
       bounds: () => ({logStart: log.logStart, highWatermark: log.highWatermark}),
       candidates: (from, end, limit) => store.scanQueueCandidates(log.pid, from, end, limit),
       priority: (p, from, end, limit) => store.scanPriority(log.pid, p, from, end, limit),
       floor: () => store.queueFloor(log.pid, group),
       rows: () => store.listQueueRows(log.pid, group),
-    });
+    }, log.isLeader ? known : undefined);
     v.reload(this.broker.clock.now(), this.broker.clock.monotonic(), this.settings(group).leaseMs);
     return v;
   }
@@ -114,38 +148,20 @@ export class QueueService {
    * when it is committed (applyOp). The in-memory view already holds the change; if the proposal fails the view is
    * dropped and rebuilt from what was committed.
    */
-  private propose(group: string, log: PartitionLog, op: string, rows: QueueRow[], floor: number): Promise<void> {
-    const data = encodeJson(Payload.Queue, {g: group, op, floor, rows} satisfies QueueOp);
-    let p: Promise<unknown>;
-    try {
-      p = log.proposeQueueOp(data);
-    } catch (e) {
-      this.views.get(group)?.delete(log.pid);
-      return Promise.reject(e);
-    }
-    return p.then(
-      () => undefined,
+  private propose(group: string, log: PartitionLog, op: string, rows: QueueRow[], floor: number, out: OutboxItem[] = []): Promise<Set<number>> {
+    return this.log.propose(group, log, op, rows, floor, out).then(
+      (left) => {
+        const v = this.views.get(group)?.get(log.pid);
+        for (const r of rows) if ((r.status === QueueStatus.Acked || r.status === QueueStatus.Dead) && !left.has(r.offset)) v?.forgetLease(r.offset, r.leaseId);
+        // a decision the committed state no longer allowed: this view believed something that is not so
+        if (left.size > 0) this.views.get(group)?.delete(log.pid);
+        return left;
+      },
       (e: unknown) => {
         this.views.get(group)?.delete(log.pid);
         throw e;
       },
     );
-  }
-
-  /** A committed queue entry, on every replica: write its rows and floor; settle await=processed waiters. */
-  applyOp(log: PartitionLog, op: QueueOp, scope: ApplyScope): void {
-    const store = this.broker.store;
-    const current = store.queueFloor(log.pid, op.g) ?? 0;
-    const floor = Math.max(current, op.floor);
-    store.putQueueRows(log.pid, op.g, op.rows.filter((r) => r.offset >= floor));
-    if (floor !== current) {
-      store.setQueueFloor(log.pid, op.g, floor);
-      store.deleteQueueRowsBelow(log.pid, op.g, floor);
-    }
-    for (const r of op.rows) {
-      if (r.status === QueueStatus.Acked) scope.after(() => this.processed.settled(op.g, log.pid, r.offset, 'processed'));
-      else if (r.status === QueueStatus.Dead) scope.after(() => this.processed.settled(op.g, log.pid, r.offset, 'dead_lettered'));
-    }
   }
 
   // ---- leasing ------------------------------------------------------------------------------------------------
@@ -157,29 +173,45 @@ export class QueueService {
     const clock = this.broker.clock;
     const deadline = clock.monotonic() + opts.waitMs;
     for (;;) {
+      // a client that went away while this fetch waited must not be handed leases nobody will ever see (a stopping
+      // Worker aborts its poll, then nacks what it holds: the nacked message would wait out a whole lease here)
+      if (opts.signal?.aborted) return [];
       this.sweep(group);
       let seen = '';
-      const {out, proposals} = await this.broker.submit(opts.maxMessages, () => {
+      const {out: leased, proposals} = await this.broker.submit(opts.maxMessages, () => {
         seen = this.version(group);
         return this.leaseSome(group, opts.consumer, opts.maxMessages, leaseMs);
       });
-      // a lease is handed out only once it is committed (replicated); a partition whose proposal failed gives none
+      // a lease is handed out only once it is committed (replicated) and held when it applied; a partition whose
+      // proposal failed gives none
       const settled = await Promise.allSettled(proposals.map((p) => p.done));
       const failed = new Set(proposals.filter((_, i) => settled[i]!.status === 'rejected').map((p) => p.pid));
-      if (failed.size > 0) {
-        const kept = out.filter((d) => !failed.has(this.broker.partitionLog(d.topic, d.partition).pid));
-        if (kept.length === 0) throw (settled.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+      const dropped = new Map<number, Set<number>>();
+      proposals.forEach((p, i) => {
+        const r = settled[i]!;
+        if (r.status === 'fulfilled' && r.value.size > 0) dropped.set(p.pid, r.value);
+      });
+      const out = leased.filter((d) => {
+        const pid = this.broker.partitionLog(d.topic, d.partition).pid;
+        const kept = !failed.has(pid) && !dropped.get(pid)?.has(d.offset);
+        if (!kept) this.leaseInfo.delete(d.leaseId);
         return kept;
+      });
+      if (failed.size > 0) {
+        if (out.length === 0) throw (settled.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason;
+        return out;
       }
       const left = deadline - clock.monotonic();
       if (out.length > 0 || left <= 0 || opts.signal?.aborted || this.broker.isClosing) return out;
+      // leases left out when they applied (the view was stale and is rebuilt): look again at once
+      if (leased.length > 0) continue;
       // something arrived in the same group commit, after this fetch looked: look again rather than sleep through it
       if (this.version(group) !== seen) continue;
       await this.waitForWork(group, left, opts.signal);
     }
   }
 
-  private leaseSome(group: string, consumer: string | null, max: number, leaseMs: number): {out: Delivery[]; proposals: Array<{pid: number; done: Promise<void>}>} {
+  private leaseSome(group: string, consumer: string | null, max: number, leaseMs: number): {out: Delivery[]; proposals: Array<{pid: number; done: Promise<Set<number>>}>} {
     const logs = this.partitionsOf(group).filter((log) => {
       try {
         this.requireLeader(log);
@@ -209,7 +241,7 @@ export class QueueService {
       }
     }
     const out: Delivery[] = [];
-    const proposals: Array<{pid: number; done: Promise<void>}> = [];
+    const proposals: Array<{pid: number; done: Promise<Set<number>>}> = [];
     for (const [log, cands] of picked) {
       const v = this.view(group, log);
       const rows: QueueRow[] = [];
@@ -275,19 +307,29 @@ export class QueueService {
     const now = this.broker.clock.now();
     const mono = this.broker.clock.monotonic();
     let requeued = false;
-    // only a partition's leader hands out and takes back leases
-    for (const log of this.partitionsOf(group).filter((l) => l.isLeader)) {
+    // only a partition's settled leader hands out and takes back leases
+    for (const log of this.partitionsOf(group).filter((l) => l.isLeader && this.settled(l))) {
       const v = this.view(group, log);
+      const dead: QueueRow[] = [];
+      const out: OutboxItem[] = [];
       for (const {offset, row} of v.due(now, mono)) {
         this.leaseInfo.delete(row.leaseId ?? '');
         if (row.deliveries >= settings.maxDeliveries) {
-          v.deadPending.add(offset);
-          this.onDeadPending(group, log, offset, {...row, error: row.error ?? 'lease expired'});
+          // dead in the entry that decides it (an ack of this lease applied first leaves it out); the copy and the
+          // receipt are relayed from the outbox once it has committed
+          const d: QueueRow = {...row, status: QueueStatus.Dead, until: now, error: row.error ?? 'lease expired'};
+          v.markDone(offset, d);
+          dead.push(d);
+          out.push(...this.deadLetter(group, log, offset, d, now));
         } else {
           // not persisted: after a restart the lease is simply re-armed, which only delays the redelivery
           v.markWaiting(offset, {...row, status: QueueStatus.Waiting, until: now}, now);
           requeued = true;
         }
+      }
+      if (dead.length > 0) {
+        // on failure the view is rebuilt with the same (expired) lease ends, so the next sweep decides again
+        this.propose(group, log, 'dead', dead, v.floor, out).catch((err: unknown) => this.broker.logger.debug({err, group, topic: log.topic, partition: log.number}, 'could not record dead letters yet'));
       }
     }
     if (requeued) this.bump(group);
@@ -317,20 +359,27 @@ export class QueueService {
   ): Promise<ConfirmOutcome[]> {
     const settings = this.settings(group);
     const d = await this.broker.submit(leaseIds.length, () => decideConfirms(this.ctx, group, settings, kind, leaseIds, opts), {urgent: true});
-    const proposals = [...d.changes].map(([log, c]) => ({log, done: this.propose(group, log, kind, c.rows, c.floor)}));
+    const proposals = [...d.changes].map(([log, c]) => ({log, c, done: this.propose(group, log, kind, c.rows, c.floor, c.out)}));
     const settled = await Promise.allSettled(proposals.map((p) => p.done));
+    const relayed: string[] = [];
     proposals.forEach((p, i) => {
       const r = settled[i]!;
-      if (r.status === 'fulfilled') return;
-      const e = r.reason instanceof MqError ? r.reason : new MqError('UNAVAILABLE', String(r.reason), undefined, 'unknown');
+      const e =
+        r.status === 'rejected'
+          ? r.reason instanceof MqError
+            ? r.reason
+            : new MqError('UNAVAILABLE', String(r.reason), undefined, 'unknown')
+          : new MqError('LEASE_EXPIRED', 'the lease was no longer current when this confirm was written (it ran out, or the message was delivered again); nothing changed', undefined);
+      const left = r.status === 'fulfilled' ? r.value : undefined;
       d.outcomes.forEach((o, k) => {
-        if (d.pids[k] === p.log.pid && !('error' in o)) d.outcomes[k] = {leaseId: o.leaseId, error: e};
+        if (d.pids[k] !== p.log.pid || 'error' in o || o.status === 'already_done') return;
+        if (left && !left.has(parseLeaseId(o.leaseId)?.offset ?? -1)) return;
+        d.outcomes[k] = {leaseId: o.leaseId, error: left ? new MqError('LEASE_EXPIRED', e.message, {lease_id: o.leaseId}) : e};
       });
+      if (left) for (const it of p.c.out) if (!left.has(it.o)) relayed.push(it.key);
     });
-    const failedPids = new Set(proposals.filter((_, i) => settled[i]!.status === 'rejected').map((p) => p.log.pid));
-    const receipts = d.receipts.filter((r) => !failedPids.has(this.broker.partitionLog(r.topic, r.partition).pid));
-    if (receipts.length > 0) await this.receipts.appendDurably(receipts, 4 * this.broker.electionWaitMs()).catch((err: unknown) => this.broker.logger.warn({err}, 'could not write receipts'));
-    for (const x of d.dead) if (!failedPids.has(x.log.pid)) this.onDeadPending(group, x.log, x.offset, x.row);
+    // the receipts are the outbox's to write; answering once they are readable keeps "ack, then read its receipt" simple
+    await this.log.outbox.waitRelayed(relayed, this.broker.electionWaitMs());
     if (kind === 'nack') this.bump(group);
     return d.outcomes;
   }
@@ -343,25 +392,14 @@ export class QueueService {
       locate: (group, id) => this.locate(group, id),
       requireLeader: (log) => this.requireLeader(log),
       leaseInfo: this.leaseInfo,
-      receipt: (group, log, offset, info, state, now, deliveries, error) => this.receipt(group, log, offset, info, state, now, deliveries, error),
+      infoOf: (log, offset, id) => leaseInfoOf(this.leaseInfo, log, offset, id),
+      receipt: receiptOf,
+      deadLetter: (group, log, offset, row, now) => this.deadLetter(group, log, offset, row, now),
     };
   }
 
-  private receipt(group: string, log: PartitionLog, offset: number, info: LeaseInfo, state: ReceiptState, now: number, deliveries: number, error?: string): Receipt {
-    return {producer: info.producer!, id: info.id, topic: log.topic, partition: log.number, offset, group, consumer: info.consumer, state, time: now, deliveries, ...(error ? {error} : {})};
-  }
-
-  /** The last step of a dead letter, once its copy is in the dead-letter topic: the message is done for the group. */
-  async markDead(group: string, log: PartitionLog, offset: number, row: QueueRow, message: StoredMessage | undefined): Promise<void> {
-    this.requireLeader(log);
-    const v = this.view(group, log);
-    const dead: QueueRow = {...row, status: QueueStatus.Dead, until: this.broker.clock.now()};
-    v.markDone(offset, dead);
-    await this.propose(group, log, 'dead', [dead], v.floor);
-    if (message?.producer) {
-      const info: LeaseInfo = {consumer: null, id: message.id, producer: message.producer, progressed: true};
-      await this.receipts.appendDurably([this.receipt(group, log, offset, info, 'dead_lettered', this.broker.clock.now(), row.deliveries, row.error ?? undefined)], 4 * this.broker.electionWaitMs());
-    }
+  private deadLetter(group: string, log: PartitionLog, offset: number, row: QueueRow, now: number): OutboxItem[] {
+    return deadLetterItems(group, log, offset, row, now, this.settings(group).deadLetterTopic ?? dlqTopicName(log.topic));
   }
 
   /** Where one group stands on one message: for await=processed. */
