@@ -63,7 +63,7 @@ export default class Bench extends MqCommand {
     }
     const quiet = flags.json || flags.csv;
     const started = quiet ? undefined : (lines: string[]) => this.log(`${lines.join('\n')}\n`);
-    const report = await runBench(opts, {url: flags.url, token: flags.token, progress: !quiet, log: quiet ? undefined : (l) => this.log(l), started});
+    const report = await runBench(opts, {url: flags.url, token: flags.token, ca: this.caPem(), progress: !quiet, log: quiet ? undefined : (l) => this.log(l), started});
     process.stdout.write((flags.json ? jsonReport(report) : flags.csv ? csvReport(report) : textReport(report, opts, false)) + '\n');
     const phases = report.result.phases;
     if (phases.some((p) => p.errors > 0) || (report.result.failover?.lost ?? 0) > 0) this.exit(ExitCode.Error);

@@ -53,7 +53,7 @@ export default class Consume extends MqCommand {
       if (flags.queue) {
         const {consumeQueue} = await import('../src/cli/queue-consume.js');
         const r = await consumeQueue(
-          {url: flags.url, token: flags.token, topic: args.topic, group: flags.group!, exec: flags.exec, concurrency: flags.concurrency, nackDelayMs: parseDuration(flags['nack-delay']), max: flags.max, timeoutMs: opts.timeoutMs, signal: ac.signal},
+          {url: flags.url, token: flags.token, ca: this.caPem(), topic: args.topic, group: flags.group!, exec: flags.exec, concurrency: flags.concurrency, nackDelayMs: parseDuration(flags['nack-delay']), max: flags.max, timeoutMs: opts.timeoutMs, signal: ac.signal},
           (m, outcome) => (flags.exec ? this.out(`${m.topic}/${m.partition}@${m.offset} (delivery ${m.delivery_count}): ${outcome}`, {...m, outcome}) : emit(m)),
         );
         if (!r.complete && !ac.signal.aborted) {
@@ -66,7 +66,7 @@ export default class Consume extends MqCommand {
         throw new UsageError('with --group the group assigns partitions and positions; --partition and --from <offset> do not apply (use mq group reset)');
       }
       const outcome = flags.group
-        ? await consumeGroup({url: flags.url, token: flags.token}, args.topic, flags.group, opts, emit)
+        ? await consumeGroup({url: flags.url, token: flags.token, ca: this.caPem()}, args.topic, flags.group, opts, emit)
         : await consumeByOffset(this.makeClient(flags), args.topic, opts, emit);
       if (!outcome.complete && !ac.signal.aborted) {
         process.stderr.write(`got ${outcome.count} of ${flags.max} message(s) before the timeout\n`);

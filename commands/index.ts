@@ -1,4 +1,5 @@
 import Bench from './bench.js';
+import CertDev from './cert/dev.js';
 import BrokerStart from './broker/start.js';
 import BrokerStop from './broker/stop.js';
 import ClusterRebalance from './cluster/rebalance.js';
@@ -29,11 +30,16 @@ import Up from './up.js';
 import Top from './top.js';
 import Backup from './backup.js';
 import Restore from './restore.js';
+import TokenCreate from './token/create.js';
+import TokenEphemeral from './token/ephemeral.js';
+import TokenList from './token/list.js';
+import TokenRevoke from './token/revoke.js';
 
 /** oclif's explicit command map: every `mq` subcommand, by id. */
 export const COMMANDS = {
   'broker:start': BrokerStart,
   'broker:stop': BrokerStop,
+  'cert:dev': CertDev,
   'cluster:status': ClusterStatus,
   'cluster:remove': ClusterRemove,
   'cluster:rebalance': ClusterRebalance,
@@ -47,6 +53,10 @@ export const COMMANDS = {
   'group:describe': GroupDescribe,
   'group:reset': GroupReset,
   'group:delete': GroupDelete,
+  'token:create': TokenCreate,
+  'token:list': TokenList,
+  'token:revoke': TokenRevoke,
+  'token:ephemeral': TokenEphemeral,
   'dlq:list': DlqList,
   'dlq:redrive': DlqRedrive,
   produce: Produce,

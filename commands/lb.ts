@@ -11,6 +11,7 @@ export default class Lb extends MqCommand {
   static override examples = [
     {description: 'Three brokers behind one address', command: '<%= config.bin %> lb --listen 127.0.0.1:12345 --upstream http://127.0.0.1:1170 --upstream http://127.0.0.1:2170 --upstream http://127.0.0.1:3170'},
     {description: 'Follow the cluster\'s membership instead of a fixed list', command: '<%= config.bin %> lb --discover http://127.0.0.1:1170 --strategy least-in-flight'},
+    {description: 'https in front of https brokers whose certificates a private CA signed (mq cert dev --out certs)', command: '<%= config.bin %> lb --tls-cert certs/server.crt --tls-key certs/server.key --ca certs/ca.crt --upstream https://127.0.0.1:1170'},
     {description: 'Faster health checks', command: '<%= config.bin %> lb --discover http://127.0.0.1:1170 --health-interval 500ms --fall 2 --rise 2'},
   ];
 
@@ -27,6 +28,9 @@ export default class Lb extends MqCommand {
     'max-fails': Flags.integer({description: 'Failed requests within --fail-timeout that take a broker out for --fail-timeout (default 1).', min: 1}),
     'fail-timeout': Flags.string({description: 'Window and length of a passive ejection (default 10s).'}),
     retries: Flags.integer({description: 'Further brokers to try for a request that is safe to repeat (default 2).', min: 0, max: 10}),
+    'tls-cert': Flags.string({description: 'Serve https with this certificate (PEM; with --tls-key).'}),
+    'tls-key': Flags.string({description: 'The private key (PEM) of --tls-cert.'}),
+    ca: Flags.string({description: 'CA certificate (PEM) that signed the brokers\' https certificates (trusted besides the system\'s roots).'}),
     'drain-timeout': Flags.string({description: 'How long SIGTERM waits for requests in flight (default 10s).'}),
     config: Flags.string({description: 'JSON config file with the same settings (also MQ_LB_CONFIG).'}),
     detach: Flags.boolean({char: 'd', description: 'Run in the background; return once listening, printing URL and PID.'}),

@@ -75,7 +75,7 @@ export default class Produce extends MqCommand {
     const fromStdin = values.length === 0 ? !process.stdin.isTTY : values.length === 1 && values[0] === '-';
     if (fromStdin) {
       if (flags.id) throw new UsageError('--id names one message; with stdin put ids in envelopes (--envelope)');
-      await produceLines({url: flags.url, token: flags.token}, topic, stdinLines(), {template, asText: flags.text, envelope: flags.envelope, acks}, ({result, message}) => report(result, message));
+      await produceLines({url: flags.url, token: flags.token, ca: this.caPem()}, topic, stdinLines(), {template, asText: flags.text, envelope: flags.envelope, acks}, ({result, message}) => report(result, message));
     } else {
       if (values.length === 0) throw new UsageError('give values to publish, or pipe them on stdin');
       if (flags.id && values.length > 1) throw new UsageError('--id names one message; give one value');

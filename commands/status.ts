@@ -52,6 +52,7 @@ export default class Status extends MqCommand {
     const opts = {
       urls: splitUrls(flags.url),
       token: flags.token,
+      ca: this.caPem(),
       json: flags.json,
       internal: flags.internal,
       intervalMs,

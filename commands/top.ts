@@ -14,6 +14,7 @@ export default class Top extends MqCommand {
   static override flags = {
     url: Flags.string({description: 'Broker URL; repeat (or comma-separate) for several.', env: 'MQ_URL', default: ['http://127.0.0.1:7070'], multiple: true, helpGroup: 'GLOBAL'}),
     token: connectionFlags.token,
+    ca: connectionFlags.ca,
     context: connectionFlags.context,
     interval: Flags.string({description: 'How often to refresh.', default: '2s'}),
   };
@@ -34,6 +35,6 @@ export default class Top extends MqCommand {
     if (process.env.CI !== undefined) process.env.CI = 'false';
     // loaded here, not at the top: every mq command imports every command class, and Ink + React take ~0.5 s to load
     const [{runTop}, {splitUrls}] = await Promise.all([import('../src/tui/run-top.js'), import('../src/observe/snapshots.js')]);
-    await runTop({urls: splitUrls(flags.url), token: flags.token, intervalMs, upDataDir: this.connection?.dataDir});
+    await runTop({urls: splitUrls(flags.url), token: flags.token, ca: this.caPem(), intervalMs, upDataDir: this.connection?.dataDir});
   }
 }

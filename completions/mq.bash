@@ -11,19 +11,21 @@ _mq() {
   local id="" w i
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=${COMP_WORDS[i]}
-    case " broker cluster context dlq group topic backup bench broker:start broker:stop cluster:rebalance cluster:remove cluster:status consume context:add context:list context:remove context:use dlq:list dlq:redrive down group:create group:delete group:describe group:list group:reset lb produce restore status top topic:create topic:delete topic:describe topic:list topic:update up " in
+    case " broker cert cluster context dlq group token topic backup bench broker:start broker:stop cert:dev cluster:rebalance cluster:remove cluster:status consume context:add context:list context:remove context:use dlq:list dlq:redrive down group:create group:delete group:describe group:list group:reset lb produce restore status token:create token:ephemeral token:list token:revoke top topic:create topic:delete topic:describe topic:list topic:update up " in
       *" ${id:+$id:}$w "*) id=${id:+$id:}$w ;;
       *) break ;;
     esac
   done
   local words=""
   case $id in
-    "") words="broker cluster context dlq group topic backup bench consume down lb produce restore status top up --help --version" ;;
+    "") words="broker cert cluster context dlq group token topic backup bench consume down lb produce restore status top up --help --version" ;;
     broker) words="start stop --help" ;;
+    cert) words="dev --help" ;;
     cluster) words="rebalance remove status --help" ;;
     context) words="add list remove use --help" ;;
     dlq) words="list redrive --help" ;;
     group) words="create delete describe list reset --help" ;;
+    token) words="create ephemeral list revoke --help" ;;
     topic) words="create delete describe list update --help" ;;
     backup)
       case $prev in
@@ -49,9 +51,10 @@ _mq() {
         --kills) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--size --messages --duration --producers --consumers --batch --fetch-max --acks --partitions --keys --rate --consume-mode --latency-count --kills --csv --url --token --context --json --help" ;;
+      words="--size --messages --duration --producers --consumers --batch --fetch-max --acks --partitions --keys --rate --consume-mode --latency-count --kills --csv --url --token --ca --context --json --help" ;;
     broker:start)
       case $prev in
         --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -63,6 +66,16 @@ _mq() {
         --bootstrap) return ;;
         --join) return ;;
         --replace-after) return ;;
+        --tls-cert) return ;;
+        --tls-key) return ;;
+        --peer-tls-cert) return ;;
+        --peer-tls-key) return ;;
+        --peer-tls-ca) return ;;
+        --admin-token-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --public-status) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --ephemeral-ttl-max) return ;;
+        --anonymous-rate) return ;;
+        --anonymous-bytes-rate) return ;;
         --cluster-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --disk-low) return ;;
         --disk-reserve) return ;;
@@ -74,7 +87,7 @@ _mq() {
         --cors-origin) return ;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
       esac
-      words="--data-dir --in-memory --listen --advertise --node-id --peer-listen --peer-advertise --bootstrap --join --replace-after --cluster-secret-file --disk-low --disk-reserve --detach --pid-file --ready-file --log-file --log-level --auto-create-topics --no-auto-create-topics --dedup-window --cors-origin --config --unsafe-no-fsync --json --help" ;;
+      words="--data-dir --in-memory --listen --advertise --node-id --peer-listen --peer-advertise --bootstrap --join --replace-after --tls-cert --tls-key --peer-tls-cert --peer-tls-key --peer-tls-ca --auth --admin-token-file --insecure --public-status --ephemeral-ttl-max --anonymous-rate --anonymous-bytes-rate --cluster-secret-file --disk-low --disk-reserve --detach --pid-file --ready-file --log-file --log-level --auto-create-topics --no-auto-create-topics --dedup-window --cors-origin --config --unsafe-no-fsync --json --help" ;;
     broker:stop)
       case $prev in
         --pid-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -82,28 +95,37 @@ _mq() {
         --timeout) return ;;
       esac
       words="--pid-file --data-dir --timeout --json --help" ;;
+    cert:dev)
+      case $prev in
+        --out) return ;;
+        --hosts) return ;;
+      esac
+      words="--out --hosts --force --json --help" ;;
     cluster:rebalance)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     cluster:remove)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
         --timeout) return ;;
       esac
-      words="--url --token --context --json --wait --no-wait --timeout --help" ;;
+      words="--url --token --ca --context --json --wait --no-wait --timeout --help" ;;
     cluster:status)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     consume)
       case $prev in
         --from) return ;;
@@ -116,9 +138,10 @@ _mq() {
         --nack-delay) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--from --partition --max --timeout --follow --group --queue --exec --concurrency --nack-delay --url --token --context --json --help" ;;
+      words="--from --partition --max --timeout --follow --group --queue --exec --concurrency --nack-delay --url --token --ca --context --json --help" ;;
     context:add)
       case $prev in
         --url) return ;;
@@ -130,9 +153,10 @@ _mq() {
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     context:remove)
       words="--json --help" ;;
     context:use)
@@ -143,18 +167,20 @@ _mq() {
         --max) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--dead-letter --max --url --token --context --json --help" ;;
+      words="--dead-letter --max --url --token --ca --context --json --help" ;;
     dlq:redrive)
       case $prev in
         --max) return ;;
         --dead-letter) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--max --dead-letter --url --token --context --json --help" ;;
+      words="--max --dead-letter --url --token --ca --context --json --help" ;;
     down)
       case $prev in
         --data-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -172,30 +198,34 @@ _mq() {
         --session-timeout) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--topic --mode --lease --max-deliveries --dead-letter --from --session-timeout --url --token --context --json --help" ;;
+      words="--topic --mode --lease --max-deliveries --dead-letter --from --session-timeout --url --token --ca --context --json --help" ;;
     group:delete)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     group:describe)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     group:list)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     group:reset)
       case $prev in
         --to) return ;;
@@ -203,9 +233,10 @@ _mq() {
         --partition) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--to --topic --partition --url --token --context --json --help" ;;
+      words="--to --topic --partition --url --token --ca --context --json --help" ;;
     lb)
       case $prev in
         --listen) return ;;
@@ -220,6 +251,9 @@ _mq() {
         --max-fails) return ;;
         --fail-timeout) return ;;
         --retries) return ;;
+        --tls-cert) return ;;
+        --tls-key) return ;;
+        --ca) return ;;
         --drain-timeout) return ;;
         --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ready-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -227,7 +261,7 @@ _mq() {
         --log-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --log-level) COMPREPLY=($(compgen -W "fatal error warn info debug trace silent" -- "$cur")); return ;;
       esac
-      words="--listen --advertise --upstream --discover --strategy --health-interval --health-timeout --rise --fall --max-fails --fail-timeout --retries --drain-timeout --config --detach --ready-file --pid-file --log-file --log-level --json --help" ;;
+      words="--listen --advertise --upstream --discover --strategy --health-interval --health-timeout --rise --fall --max-fails --fail-timeout --retries --tls-cert --tls-key --ca --drain-timeout --config --detach --ready-file --pid-file --log-file --log-level --json --help" ;;
     produce)
       case $prev in
         --key|-k) return ;;
@@ -242,9 +276,10 @@ _mq() {
         --timeout) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--key --partition --header --priority --id --producer --acks --text --envelope --order --wait --timeout --url --token --context --json --help" ;;
+      words="--key --partition --header --priority --id --producer --acks --text --envelope --order --wait --timeout --url --token --ca --context --json --help" ;;
     restore)
       case $prev in
         --from) return ;;
@@ -255,19 +290,60 @@ _mq() {
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
         --interval) return ;;
         --timeout) return ;;
       esac
-      words="--url --token --context --json --watch --interval --exit-when-healthy --timeout --internal --help" ;;
+      words="--url --token --ca --context --json --watch --interval --exit-when-healthy --timeout --internal --help" ;;
+    token:create)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --ca) return ;;
+        --context) return ;;
+        --name) return ;;
+        --grant) return ;;
+        --rate) return ;;
+        --bytes-rate) return ;;
+      esac
+      words="--url --token --ca --context --json --name --grant --rate --bytes-rate --help" ;;
+    token:ephemeral)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --ca) return ;;
+        --context) return ;;
+        --topic) return ;;
+        --key) return ;;
+        --ttl) return ;;
+      esac
+      words="--url --token --ca --context --json --topic --key --ttl --help" ;;
+    token:list)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --ca) return ;;
+        --context) return ;;
+      esac
+      words="--url --token --ca --context --json --help" ;;
+    token:revoke)
+      case $prev in
+        --url) return ;;
+        --token) return ;;
+        --ca) return ;;
+        --context) return ;;
+      esac
+      words="--url --token --ca --context --json --help" ;;
     top)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
         --interval) return ;;
       esac
-      words="--url --token --context --interval --help" ;;
+      words="--url --token --ca --context --interval --help" ;;
     topic:create)
       case $prev in
         --partitions|-p) return ;;
@@ -285,30 +361,34 @@ _mq() {
         --autoscale-partition-cpu) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--partitions --replication-factor --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --autoscale-max-partitions --autoscale-high-water --autoscale-max-load --autoscale-idle-after --autoscale-check-interval --autoscale-partition-memory --autoscale-partition-cpu --url --token --context --json --help" ;;
+      words="--partitions --replication-factor --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --autoscale-max-partitions --autoscale-high-water --autoscale-max-load --autoscale-idle-after --autoscale-check-interval --autoscale-partition-memory --autoscale-partition-cpu --url --token --ca --context --json --help" ;;
     topic:delete)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     topic:describe)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     topic:list)
       case $prev in
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--url --token --context --json --help" ;;
+      words="--url --token --ca --context --json --help" ;;
     topic:update)
       case $prev in
         --partitions|-p) return ;;
@@ -325,9 +405,10 @@ _mq() {
         --autoscale-partition-cpu) return ;;
         --url) return ;;
         --token) return ;;
+        --ca) return ;;
         --context) return ;;
       esac
-      words="--partitions --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --autoscale-max-partitions --autoscale-high-water --autoscale-max-load --autoscale-idle-after --autoscale-check-interval --autoscale-partition-memory --autoscale-partition-cpu --autoscale --no-autoscale --url --token --context --json --help" ;;
+      words="--partitions --retention-messages --retention-bytes --retention-age --dedup-window --retention-until-acked --no-retention-until-acked --autoscale-max-partitions --autoscale-high-water --autoscale-max-load --autoscale-idle-after --autoscale-check-interval --autoscale-partition-memory --autoscale-partition-cpu --autoscale --no-autoscale --url --token --ca --context --json --help" ;;
     up)
       case $prev in
         --brokers) return ;;

@@ -6,6 +6,7 @@ export {MqClient, DEFAULT_URL, type ClientOptions, type MessageInput, type Acks,
 export {Producer, type ProducerOptions, type SendResult} from './client/producer.js';
 export {Consumer, type ConsumerOptions, type ConsumedMessage} from './client/consumer.js';
 export {Worker, type WorkerOptions, type JobContext, type ProcessedIds, type WorkerStats} from './client/worker.js';
+export {MqSocket, type MqSocketOptions, type ServerFrame} from './client/ws-socket.js';
 export {startBroker, type EmbeddedBroker, type EmbeddedBrokerOptions} from './embedded.js';
 export {MqError, ERROR_SPECS, isMqError, type ErrorCode, type Written} from './errors.js';
 export type * from './protocol/wire.js';

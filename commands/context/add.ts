@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {Args, Flags} from '@oclif/core';
 import {MqCommand, jsonFlag} from '../../src/cli/base-command.js';
 import {ContextStore} from '../../src/cli/context-store.js';
@@ -28,7 +29,8 @@ export default class ContextAdd extends MqCommand {
     this.jsonMode = flags.json;
     const urls = flags.url.flatMap((u) => u.split(',')).map((u) => u.trim()).filter(Boolean);
     const store = ContextStore.fromEnv(process.env);
-    store.put(args.name, {url: urls[0]!, urls: urls.length > 1 ? urls : undefined, token: flags.token, ca: flags.ca}, {use: flags.use});
+    // the CA file's absolute path, so the context works from any directory
+    store.put(args.name, {url: urls[0]!, urls: urls.length > 1 ? urls : undefined, token: flags.token, ca: flags.ca === undefined ? undefined : path.resolve(flags.ca)}, {use: flags.use});
     this.out(`context ${args.name}: ${urls[0]}${flags.use ? ' (selected)' : ''}`, {name: args.name, url: urls[0], urls, current: flags.use, file: store.file});
   }
 }

@@ -23,6 +23,8 @@ export {runInfo} from './run-info.js';
 export interface RunBenchOptions {
   url: string;
   token?: string;
+  /** PEM CA to trust for an https URL. */
+  ca?: string;
   /** Another system to drive instead of mq at `url` (bench/compare.ts). */
   target?: BenchTarget;
   /** Live progress (on stderr when it is a terminal); off for --json and --csv. */
@@ -41,7 +43,7 @@ export async function runBench(o: BenchOptions, r: RunBenchOptions): Promise<Ben
     r.started?.(banner(o, info, 'a local cluster of 3 mq broker processes (started now)'));
     result = await runFailoverWorkload(o, r.log ?? (() => {}));
   } else {
-    const target = r.target ?? new MqTarget({url: r.url, token: r.token, acks: o.acks, consumeMode: o.consumeMode, connections: o.producers * (o.rate ? 8 : 1) + o.consumers + 4});
+    const target = r.target ?? new MqTarget({url: r.url, token: r.token, ca: r.ca, acks: o.acks, consumeMode: o.consumeMode, connections: o.producers * (o.rate ? 8 : 1) + o.consumers + 4});
     r.started?.(banner(o, info, target.describe()));
     const progress = new Progress();
     const live = r.progress !== false && progress.enabled;

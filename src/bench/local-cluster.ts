@@ -4,7 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {request} from 'undici';
+import {Agent, request} from 'undici';
+import {tlsArgs, type LocalClusterTls} from './local-cluster-tls.js';
+
+export type {LocalClusterTls} from './local-cluster-tls.js';
 
 /** Fast Raft timings for tests: 50 ms ticks, heartbeat every 100 ms, elections after 500-1000 ms. */
 export const FAST_TIMINGS = {MQ_RAFT_TICK_MS: '50', MQ_RAFT_ELECTION_TICKS: '10', MQ_RAFT_HEARTBEAT_TICKS: '2'};
@@ -181,7 +184,10 @@ export interface LocalClusterOptions {
   dataDir?: (id: number, dir: string) => string;
   /** A command the broker runs under (e.g. strace ...); the pid in the ready file is still the broker's. */
   wrap?: (id: number) => string[];
+  /** TLS for every broker (default: none): PEM files, e.g. from `mq cert dev`. */
+  tls?: LocalClusterTls;
 }
+
 
 /**
  * Real broker processes on this machine forming a cluster with --bootstrap: each with its own data directory, client
@@ -191,19 +197,25 @@ export class LocalCluster {
   readonly nodes: ClusterNode[] = [];
   readonly dir: string;
   readonly secretFile: string;
+  /** With `tls`: the CA's PEM text, for clients of the brokers (`new MqClient({url, ca})`). */
+  readonly ca: string | undefined;
+  /** The cluster's own requests (ready, view, replica) trust the CA. */
+  private readonly dispatcher: Agent | undefined;
 
   private constructor(
     private readonly extraArgs: (id: number) => string[],
     readonly env: Record<string, string>,
-    private readonly more: Pick<LocalClusterOptions, 'nodeEnv' | 'wrap'> = {},
+    private readonly more: Pick<LocalClusterOptions, 'nodeEnv' | 'wrap' | 'tls'> = {},
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-cluster-'));
     this.secretFile = path.join(this.dir, 'cluster.secret');
+    this.ca = more.tls ? fs.readFileSync(more.tls.ca, 'utf8') : undefined;
+    this.dispatcher = this.ca ? new Agent({connect: {ca: this.ca}}) : undefined;
   }
 
   /** `proxies`: put a PeerProxy (or what `proxy` makes) in front of every peer listener (see partition()). */
   static async start(size: number, opts: LocalClusterOptions = {}): Promise<LocalCluster> {
-    const c = new LocalCluster(opts.args ?? (() => []), {...FAST_TIMINGS, ...opts.env}, {nodeEnv: opts.nodeEnv, wrap: opts.wrap});
+    const c = new LocalCluster(opts.args ?? (() => []), {...FAST_TIMINGS, ...opts.env}, {nodeEnv: opts.nodeEnv, wrap: opts.wrap, tls: opts.tls});
     for (let id = 1; id <= size; id++) {
       const peerPort = await freePort();
       const dataDir = opts.dataDir?.(id, c.dir) ?? path.join(c.dir, `n${id}`);
@@ -263,6 +275,7 @@ export class LocalCluster {
       '--ready-file', readyFile,
       '--log-file', path.join(this.dir, `n${id}.log`),
       '--log-level', 'info',
+      ...tlsArgs(this.more.tls),
       ...this.extraArgs(id),
     ];
     const proc = spawn(cmd!, args, {env: {...process.env, ...this.env, ...this.more.nodeEnv?.(id)}, stdio: ['ignore', 'pipe', 'pipe']});
@@ -318,7 +331,7 @@ export class LocalCluster {
     await until(
       async () => {
         for (const id of ids) {
-          const r = await request(`${this.url(id)}/ready`);
+          const r = await request(`${this.url(id)}/ready`, {dispatcher: this.dispatcher});
           await r.body.dump();
           if (r.statusCode !== 200) return false;
         }
@@ -330,7 +343,7 @@ export class LocalCluster {
   }
 
   async view(id: number): Promise<ClusterView> {
-    const r = await request(`${this.url(id)}/v1/cluster`, {headersTimeout: 5000, bodyTimeout: 5000});
+    const r = await request(`${this.url(id)}/v1/cluster`, {headersTimeout: 5000, bodyTimeout: 5000, dispatcher: this.dispatcher});
     return (await r.body.json()) as ClusterView;
   }
 
@@ -344,7 +357,7 @@ export class LocalCluster {
     const all: ReplicaView['messages'] = [];
     let first: ReplicaView | undefined;
     for (let from = 0; ; ) {
-      const r = await request(`${this.url(id)}/v1/debug/replica/${topic}/${partition}?offset=${from}&max_messages=10000`);
+      const r = await request(`${this.url(id)}/v1/debug/replica/${topic}/${partition}?offset=${from}&max_messages=10000`, {dispatcher: this.dispatcher});
       const v = (await r.body.json()) as ReplicaView & {log_start_offset: number};
       if (!first) {
         first = v;
@@ -392,6 +405,7 @@ export class LocalCluster {
       n.process = undefined;
     }
     fs.rmSync(this.dir, {recursive: true, force: true});
+    await this.dispatcher?.close();
   }
 
   logs(id: number): string {

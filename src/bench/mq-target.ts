@@ -7,6 +7,8 @@ import type {BenchMessage, BenchTarget, PrepareSpec, Received, TargetConsumer, T
 export interface MqTargetOptions {
   url: string;
   token?: string;
+  /** PEM CA to trust for an https URL. */
+  ca?: string;
   acks: Acks;
   /** offset: each consumer reads its partitions by offset (no commits); group: a consumer group with auto-commit. */
   consumeMode: 'offset' | 'group';
@@ -45,7 +47,7 @@ export class MqTarget implements BenchTarget {
   private readonly closers: Array<() => Promise<void>> = [];
 
   constructor(private readonly o: MqTargetOptions) {
-    this.client = new MqClient({url: o.url, token: o.token, connections: o.connections, timeoutMs: 60_000, routing: o.routing});
+    this.client = new MqClient({url: o.url, token: o.token, ca: o.ca, connections: o.connections, timeoutMs: 60_000, routing: o.routing});
   }
 
   describe(): string {
@@ -146,7 +148,7 @@ export class MqTarget implements BenchTarget {
     const group = `${topic}-workers`;
     await this.client.createTopic({name: topic, partitions: 1});
     await this.client.createGroup({name: group, topics: [topic], mode: 'queue'});
-    const worker = new Worker({url: this.o.url, token: this.o.token, group, concurrency: 4, handler: () => {}});
+    const worker = new Worker({url: this.o.url, token: this.o.token, ca: this.o.ca, group, concurrency: 4, handler: () => {}});
     void worker.start();
     const close = async (): Promise<void> => {
       await worker.stop();

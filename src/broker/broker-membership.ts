@@ -1,12 +1,13 @@
 import {randomUUID} from 'node:crypto';
 import type {ClusterRuntime} from '../cluster/cluster-runtime.js';
 import {requestJoin, verifyJoinMac, type JoinRequest, type JoinResponse} from '../cluster/join.js';
-import {internalWriteMac, verifyInternalWrite} from '../cluster/internal-auth.js';
+import {deriveKey, internalWriteMac, PEER_AUTH, signPeerRequest, verifyInternalWrite, verifyPeerRequest} from '../cluster/internal-auth.js';
 import type {MetadataGroup} from '../cluster/metadata/metadata-group.js';
 import type {RaftHost} from '../cluster/raft-host.js';
 import type {BrokerConfig} from '../config/index.js';
 import {MqError} from '../errors.js';
 import type {Logger} from '../observe/logger.js';
+import {peerTlsOf} from '../security/tls-settings.js';
 import type {LogStore} from '../storage/index.js';
 import type {Clock} from '../util/clock.js';
 import {VERSION} from '../version.js';
@@ -52,6 +53,21 @@ export class BrokerMembership {
     return verifyInternalWrite(this.d.secret, topic, body, mac);
   }
 
+  /** Headers that sign a request to another broker's client listener (`x-mq-peer-auth`); none without a secret. */
+  peerAuthHeaders(method: string, path: string, body?: Buffer | string): Record<string, string> {
+    return this.d.secret ? {[PEER_AUTH]: signPeerRequest(this.d.secret, method, path, body, this.d.clock.now())} : {};
+  }
+
+  /** Whether a request comes from a broker of this cluster (see peerAuthHeaders). */
+  peerAuthorized(method: string, path: string, body: Buffer | undefined, header: unknown): boolean {
+    return verifyPeerRequest(this.d.secret, method, path, body, header, this.d.clock.now());
+  }
+
+  /** A key derived from the cluster secret for one purpose (ephemeral tokens); undefined on a single broker. */
+  derivedKey(label: string): Buffer | undefined {
+    return this.d.secret && deriveKey(this.d.secret, label);
+  }
+
   /** Whether a join request carries a valid proof of the cluster secret. */
   authorized(body: Buffer, mac: unknown): boolean {
     return this.d.secret !== undefined && verifyJoinMac(this.d.secret, body, mac);
@@ -61,7 +77,7 @@ export class BrokerMembership {
   async join(url: string): Promise<JoinResponse> {
     const {config, secret, logger} = this.d;
     if (!secret || !config.join) throw new MqError('INTERNAL', 'join needs a cluster secret and --join');
-    const res = await requestJoin(config.join, secret, this.request(url, null), {timeoutMs: 60_000});
+    const res = await requestJoin(config.join, secret, this.request(url, null), {timeoutMs: 60_000, tls: peerTlsOf(config)});
     logger.info({cluster: res.cluster_id, via: config.join, rejoined: res.rejoined}, 'admitted to the cluster; catching up');
     return res;
   }
@@ -87,7 +103,7 @@ export class BrokerMembership {
       // any member forwards to the metadata leader; wait until one is known
       while (!(via = cluster.urlOf(metadata.leader) ?? config.join) && clock.monotonic() < deadline && !this.d.closing()) await new Promise((r) => setTimeout(r, 100));
       if (!via) throw new MqError('UNAVAILABLE', 'no metadata leader to announce to');
-      await requestJoin(via, secret, this.request(cluster.url, cluster.peerUrl), {timeoutMs: 60_000});
+      await requestJoin(via, secret, this.request(cluster.url, cluster.peerUrl), {timeoutMs: 60_000, tls: peerTlsOf(config)});
       logger.warn({incarnation: this.incarnation}, 'lost data reported to the cluster: replicas are being re-synced');
     } catch (err) {
       logger.error({err}, 'could not report lost data to the cluster');

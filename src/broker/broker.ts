@@ -4,6 +4,7 @@ import {clusterSetup} from '../cluster/founding.js';
 import {MetadataGroup} from '../cluster/metadata/metadata-group.js';
 import {startPeerNetwork, syncPeers} from '../cluster/peer-network.js';
 import {PeerHttp} from '../cluster/peer-http.js';
+import {peerTlsOf} from '../security/tls-settings.js';
 import {RaftHost} from '../cluster/raft-host.js';
 import type {TcpTransport} from '../cluster/transport/tcp-transport.js';
 import {localTransport} from '../cluster/transport/types.js';
@@ -90,7 +91,7 @@ export class Broker {
   /** Open SSE streams, and the most bytes any of them ever had queued in its socket (the slow-reader bound). */
   readonly streams = {open: 0, events: 0, queuedBytesMax: 0};
   /** Pools to the other brokers' client listeners (forwarded requests). */
-  readonly peerHttp = new PeerHttp();
+  readonly peerHttp: PeerHttp;
   private readonly committer: GroupCommitter;
   private transport: TcpTransport | undefined;
   private closing = false;
@@ -106,6 +107,7 @@ export class Broker {
     founding: Parameters<typeof MetadataGroup.open>[3],
   ) {
     this.startedAt = clock.now();
+    this.peerHttp = new PeerHttp(peerTlsOf(config));
     this.committer = new GroupCommitter(store, clock, config.groupCommitMessagesMax);
     const timings = {tickMs: config.raftTickMs, electionTicks: config.raftElectionTicks, heartbeatTicks: config.raftHeartbeatTicks};
     this.host = new RaftHost(store, config.nodeId, localTransport(), clock, random, timings, logger);

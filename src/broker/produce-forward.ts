@@ -79,11 +79,13 @@ async function forwardProduce(broker: Broker, leader: number, topic: string, sub
   // internal topics (receipts, ...) take writes only from brokers of this cluster
   const mac = topic.startsWith('__') ? broker.membership.internalMac(topic, batch) : undefined;
   if (mac) headers[INTERNAL_AUTH] = mac;
+  const path = `/v1/topics/${encodeURIComponent(topic)}/messages?acks=${opts.acks}`;
+  Object.assign(headers, broker.membership.peerAuthHeaders('POST', path, batch));
   let res: Dispatcher.ResponseData;
   try {
     res = await broker.peerHttp.pool(url).request({
       method: 'POST',
-      path: `/v1/topics/${encodeURIComponent(topic)}/messages?acks=${opts.acks}`,
+      path,
       headers,
       body: batch,
       headersTimeout: broker.config.requestTimeoutMs,

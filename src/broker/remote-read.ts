@@ -39,11 +39,12 @@ export async function readRemote(broker: Broker, topic: string, partition: numbe
   if (!url) throw new MqError('UNAVAILABLE', `no replica of ${topic}/${partition} is reachable`, {topic, partition}, false);
   const q = new URLSearchParams({max_messages: String(o.maxMessages), max_bytes: String(o.maxBytes), wait_ms: String(o.waitMs), value_encoding: 'base64'});
   if (offset !== undefined) q.set('offset', String(offset));
+  const path = `/v1/topics/${encodeURIComponent(topic)}/partitions/${partition}/messages?${q}`;
   const req: Dispatcher.RequestOptions = {
     method: 'GET',
-    path: `/v1/topics/${encodeURIComponent(topic)}/partitions/${partition}/messages?${q}`,
-    // one hop used: the replica may forward once more, to the leader
-    headers: {'x-mq-hops': '1', 'x-mq-forwarded-by': String(broker.nodeId)},
+    path,
+    // one hop used: the replica may forward once more, to the leader; signed, as this broker reads on its own behalf
+    headers: {'x-mq-hops': '1', 'x-mq-forwarded-by': String(broker.nodeId), ...broker.membership.peerAuthHeaders('GET', path)},
     headersTimeout: o.waitMs + broker.config.requestTimeoutMs,
     bodyTimeout: broker.config.requestTimeoutMs,
     signal: o.signal,

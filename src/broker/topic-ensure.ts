@@ -62,7 +62,9 @@ export async function ensureTopicAnywhere(broker: Broker, spec: TopicSpec): Prom
       retention: r && {max_messages: r.maxMessages, max_bytes: r.maxBytes, max_age_ms: r.maxAgeMs, until_acked: r.untilAcked},
       dedup_window_ms: spec.dedupWindowMs,
     };
-    const res = await broker.peerHttp.pool(url).request({method: 'POST', path: '/v1/topics', headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+    const json = JSON.stringify(body);
+    const headers = {'content-type': 'application/json', ...broker.membership.peerAuthHeaders('POST', '/v1/topics', json)};
+    const res = await broker.peerHttp.pool(url).request({method: 'POST', path: '/v1/topics', headers, body: json});
     const text = await res.body.text();
     if (res.statusCode >= 400) throw MqError.fromBody(res.statusCode, JSON.parse(text || '{}'));
   } catch (error) {

@@ -4,11 +4,21 @@ import {MqError} from '../errors.js';
 import {ExitCode} from './exit-codes.js';
 import {c} from './output.js';
 import {resolveConnection, type Connection} from './context-resolve.js';
+import {readCaFile} from '../security/tls-ca.js';
+
+/** An https URL given as http (or the reverse) fails as a broken connection: say what is likely wrong. */
+function tlsHint(err: MqError): string {
+  const cause = String(err.details?.cause ?? '');
+  if (cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET') return ' (if the server speaks TLS, use an https:// URL)';
+  if (cause === 'EPROTO' || /wrong version number|packet length too long/i.test(err.message)) return ' (the server does not speak TLS: use an http:// URL)';
+  return '';
+}
 
 /** Flags every command that talks to a broker takes (DESIGN §7). */
 export const connectionFlags = {
   url: Flags.string({description: 'Broker or lb URL.', env: 'MQ_URL', default: 'http://127.0.0.1:7070', helpGroup: 'GLOBAL'}),
   token: Flags.string({description: 'Bearer token.', env: 'MQ_TOKEN', helpGroup: 'GLOBAL'}),
+  ca: Flags.string({description: 'CA certificate (PEM file) to trust for an https URL.', env: 'MQ_CA', helpGroup: 'GLOBAL'}),
   context: Flags.string({description: 'Use this named context (mq context list); also MQ_CONTEXT.', helpGroup: 'GLOBAL'}),
   json: Flags.boolean({description: 'Machine-readable JSON output.', default: false, helpGroup: 'GLOBAL'}),
 };
@@ -40,6 +50,7 @@ export abstract class MqCommand extends Command {
       flags: {
         url: typed('url') ? (flags.url as string | string[]) : undefined,
         token: typed('token') ? (flags.token as string) : undefined,
+        ca: typed('ca') ? (flags.ca as string) : undefined,
         context: flags.context as string | undefined,
       },
       env: process.env,
@@ -48,11 +59,21 @@ export abstract class MqCommand extends Command {
     this.connection = conn;
     if (!typed('url')) flags.url = Array.isArray(flags.url) ? conn.urls : conn.url;
     if ('token' in options.flags) flags.token = conn.token;
+    if ('ca' in options.flags) flags.ca = conn.ca;
     return out;
   }
 
+  /** The PEM text of the CA the connection trusts (`--ca`, MQ_CA, or the context's), if any; read once. */
+  protected caPem(): string | undefined {
+    const file = this.connection?.ca;
+    if (!file) return undefined;
+    return (this.caText ??= readCaFile(file));
+  }
+
+  private caText: string | undefined;
+
   protected makeClient(flags: {url: string; token?: string}, opts: {timeoutMs?: number} = {}): MqClient {
-    const client = new MqClient({url: flags.url, token: flags.token, timeoutMs: opts.timeoutMs});
+    const client = new MqClient({url: flags.url, token: flags.token, ca: this.caPem(), timeoutMs: opts.timeoutMs});
     this.clients.push(client);
     return client;
   }
@@ -78,7 +99,7 @@ export abstract class MqCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (err instanceof Errors.ExitError || err.oclif?.exit !== undefined) throw err;
     if (err instanceof MqError) {
-      const hint = err.code === 'UNAVAILABLE' && /ECONNREFUSED/.test(err.message) ? ' (is a broker running? start one with: mq broker start)' : '';
+      const hint = err.code === 'UNAVAILABLE' && /ECONNREFUSED/.test(err.message) ? ' (is a broker running? start one with: mq broker start)' : tlsHint(err);
       if (this.jsonMode) process.stdout.write(JSON.stringify(err.toBody()) + '\n');
       else process.stderr.write(`${c.red('error')} ${err.code}: ${err.message}${hint}\n`);
       return this.exit(this.exitCodeFor(err));

@@ -4,6 +4,7 @@ import {runBrokerProcess} from '../server/broker-process.js';
 import {VERSION} from '../version.js';
 import {parseBytes, parseDuration} from './duration.js';
 import {startDetached, type Detached} from './detach.js';
+import {parseRate} from '../security/rate-limit-parse.js';
 
 export interface BrokerStartFlags {
   'data-dir'?: string;
@@ -32,6 +33,18 @@ export interface BrokerStartFlags {
   'disk-reserve'?: string;
   join?: string;
   'replace-after'?: string;
+  auth?: boolean;
+  'admin-token-file'?: string;
+  insecure?: boolean;
+  'public-status'?: string;
+  'ephemeral-ttl-max'?: string;
+  'anonymous-rate'?: string;
+  'anonymous-bytes-rate'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'peer-tls-cert'?: string;
+  'peer-tls-key'?: string;
+  'peer-tls-ca'?: string;
 }
 
 /** Flags > MQ_* environment > config file > defaults, through the one broker config schema. */
@@ -65,6 +78,18 @@ export function brokerConfigFromFlags(flags: BrokerStartFlags): BrokerConfig {
       diskReserveBytes: flags['disk-reserve'] === undefined ? undefined : parseBytes(flags['disk-reserve']),
       join: flags.join,
       replaceAfterMs: flags['replace-after'] === undefined ? undefined : parseDuration(flags['replace-after']),
+      auth: flags.auth,
+      adminTokenFile: flags['admin-token-file'],
+      insecure: flags.insecure,
+      publicStatus: flags['public-status'],
+      ephemeralTtlMaxMs: flags['ephemeral-ttl-max'] === undefined ? undefined : parseDuration(flags['ephemeral-ttl-max']),
+      anonymousMessagesPerS: flags['anonymous-rate'] === undefined ? undefined : parseRate(flags['anonymous-rate']),
+      anonymousBytesPerS: flags['anonymous-bytes-rate'] === undefined ? undefined : parseRate(flags['anonymous-bytes-rate'], {bytes: true}),
+      tlsCert: flags['tls-cert'],
+      tlsKey: flags['tls-key'],
+      peerTlsCert: flags['peer-tls-cert'],
+      peerTlsKey: flags['peer-tls-key'],
+      peerTlsCa: flags['peer-tls-ca'],
     },
   });
 }

@@ -114,7 +114,7 @@ export function messageLine(m: ConsumedMessage): string {
  * it stops, and the member leaves the group so the others take over its partitions at once.
  */
 export async function consumeGroup(
-  client: Pick<ConsumerOptions, 'url' | 'token'>,
+  client: Pick<ConsumerOptions, 'url' | 'token' | 'ca'>,
   topic: string,
   group: string,
   opts: ConsumeOptions & {clientId?: string},

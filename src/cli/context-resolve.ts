@@ -19,7 +19,7 @@ export interface Connection {
 
 export interface ResolveInput {
   /** Only what the user typed: a flag's environment variable or default must not be passed here. */
-  flags: {url?: string | string[]; token?: string; context?: string};
+  flags: {url?: string | string[]; token?: string; ca?: string; context?: string};
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
@@ -42,7 +42,8 @@ const fromContext = (source: string, c: Context | undefined): Layer =>
  * config file (`config.json` in the config directory), then the default.
  *
  * The token and CA are credentials for one target, so they never cross to another: `--token`, else MQ_TOKEN, else
- * the token of the layer that gave the URL (the config file's for the default URL). A context's `urls` (every
+ * the token of the layer that gave the URL (the config file's for the default URL); the CA likewise (`--ca`, else
+ * MQ_CA, else the URL layer's). A context's `urls` (every
  * node, for dashboards) and `data_dir` follow its `url` the same way.
  */
 export function resolveConnection(input: ResolveInput): Connection {
@@ -71,7 +72,7 @@ export function resolveConnection(input: ResolveInput): Connection {
     url,
     urls: urlLayer.urls?.length ? urlLayer.urls : [url],
     token: flags.token || env.MQ_TOKEN || urlLayer.token,
-    ca: urlLayer.ca,
+    ca: flags.ca || env.MQ_CA || urlLayer.ca,
     dataDir: urlLayer.dataDir,
     source: urlLayer.url === undefined ? 'the default' : urlLayer.source,
   };

@@ -7,6 +7,8 @@ import {MqError} from '../errors.js';
 export interface QueueConsumeOptions {
   url: string;
   token?: string;
+  /** PEM CA to trust for an https URL. */
+  ca?: string;
   topic: string;
   group: string;
   exec?: string;
@@ -56,7 +58,7 @@ export function runCommand(cmd: string, m: WireDelivery, group: string, signal: 
  * The queue group is created (with its defaults) if it does not exist yet.
  */
 export async function consumeQueue(opts: QueueConsumeOptions, emit: (m: WireDelivery, outcome: string) => void): Promise<{handled: number; complete: boolean}> {
-  const admin = new MqClient({url: opts.url, token: opts.token});
+  const admin = new MqClient({url: opts.url, token: opts.token, ca: opts.ca});
   try {
     await admin.createGroup({name: opts.group, topics: [opts.topic], mode: 'queue'}).catch((e: unknown) => {
       if (!(e instanceof MqError && e.code === 'GROUP_EXISTS')) throw e;
@@ -70,6 +72,7 @@ export async function consumeQueue(opts: QueueConsumeOptions, emit: (m: WireDeli
   const worker = new Worker({
     url: opts.url,
     token: opts.token,
+    ca: opts.ca,
     group: opts.group,
     concurrency: opts.concurrency,
     nackDelayMs: opts.nackDelayMs,

@@ -8,6 +8,8 @@ import {snapshotsText, summaryJson} from './status-summary.js';
 export interface StatusRunOptions {
   urls: string[];
   token?: string;
+  /** PEM CA to trust for https URLs. */
+  ca?: string;
   json: boolean;
   /** Show internal topics (`__groups`, `__receipts`). */
   internal?: boolean;
@@ -50,7 +52,7 @@ function exitCode(snapshots: readonly BrokerSnapshot[]): number {
  * and an unreachable broker is an error (exit 4, with a hint); with several, a summary that marks unreachable ones.
  */
 export async function statusOnce(o: StatusRunOptions): Promise<number> {
-  const poller = new StatusPoller(o.urls, {token: o.token});
+  const poller = new StatusPoller(o.urls, {token: o.token, ca: o.ca});
   try {
     const snaps = await poller.poll();
     const only = snaps.length === 1 ? snaps[0]! : undefined;
@@ -65,7 +67,7 @@ export async function statusOnce(o: StatusRunOptions): Promise<number> {
 
 /** --watch: a fresh look every interval until Ctrl-C; redrawn on a terminal, one snapshot after another otherwise. */
 export async function statusWatch(o: StatusRunOptions): Promise<number> {
-  const poller = new StatusPoller(o.urls, {token: o.token});
+  const poller = new StatusPoller(o.urls, {token: o.token, ca: o.ca});
   let last: BrokerSnapshot[] = [];
   try {
     while (!o.signal.aborted) {
@@ -85,7 +87,7 @@ export async function statusWatch(o: StatusRunOptions): Promise<number> {
 
 /** --exit-when-healthy: for CI scripts; polls until every URL is healthy (0), or says why not at the deadline (4). */
 export async function statusUntilHealthy(o: StatusRunOptions): Promise<number> {
-  const poller = new StatusPoller(o.urls, {token: o.token, timeoutMs: Math.min(5000, Math.max(500, o.intervalMs))});
+  const poller = new StatusPoller(o.urls, {token: o.token, ca: o.ca, timeoutMs: Math.min(5000, Math.max(500, o.intervalMs))});
   const deadline = Date.now() + o.timeoutMs;
   let said = '';
   try {

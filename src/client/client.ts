@@ -43,6 +43,8 @@ export interface ClientOptions {
   /** Broker or lb URL; default MQ_URL's default, http://127.0.0.1:7070. */
   url?: string;
   token?: string;
+  /** PEM CA certificate(s) to trust for an https URL (a private or development CA; `mq cert dev` makes one). */
+  ca?: string | Buffer | Array<string | Buffer>;
   /** Per-request timeout on top of any long-poll wait (default 30 s). */
   timeoutMs?: number;
   connections?: number;
@@ -103,7 +105,7 @@ export class MqClient {
 
   constructor(opts: ClientOptions = {}) {
     this.url = (opts.url ?? DEFAULT_URL).replace(/\/+$/, '');
-    const http = {timeoutMs: opts.timeoutMs ?? 30_000, token: opts.token, connections: opts.connections};
+    const http = {timeoutMs: opts.timeoutMs ?? 30_000, token: opts.token, connections: opts.connections, ca: opts.ca};
     this.http = new HttpTransport(this.url, http);
     if (opts.routing === 'direct') {
       const source = {cluster: () => this.cluster(), basePartitions: async (t: string) => (await this.describeTopic(t)).base_partitions};

@@ -6,6 +6,8 @@ export interface HttpOptions {
   timeoutMs: number;
   token?: string;
   connections?: number;
+  /** CA certificate(s), PEM, that signed the broker's (or lb's) https certificate; default: the system's roots. */
+  ca?: string | Buffer | Array<string | Buffer>;
 }
 
 export interface RequestOptions {
@@ -30,10 +32,28 @@ function queryString(q: RequestOptions['query']): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+/** What Node's TLS reports when it cannot verify the server's certificate: nothing was sent. */
+const CERT_ERRORS = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** Connection failures become typed errors; `written` says whether a write could have happened. */
 function transportError(error: unknown, opts: RequestOptions, base: string): MqError {
   const err = error as NodeJS.ErrnoException & {code?: string};
   const code = err.code ?? '';
+  if (CERT_ERRORS.has(code)) {
+    return new MqError('TLS_CERT_UNTRUSTED', `the certificate of ${base} is not trusted (${code}: ${err.message}); give the CA that signed it (--ca FILE or MQ_CA, or the client's ca option)`, {cause: code}, false);
+  }
   const before = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'].includes(code);
   const written = opts.idempotent || before ? false : 'unknown';
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
@@ -51,7 +71,7 @@ export class HttpTransport {
     readonly baseUrl: string,
     private readonly opts: HttpOptions,
   ) {
-    this.pool = new Pool(baseUrl, {connections: opts.connections ?? 16, pipelining: 1, keepAliveTimeout: 30_000});
+    this.pool = new Pool(baseUrl, {connections: opts.connections ?? 16, pipelining: 1, keepAliveTimeout: 30_000, ...(opts.ca ? {connect: {ca: opts.ca}} : {})});
   }
 
   async request<T>(opts: RequestOptions): Promise<{status: number; body: T}> {

@@ -1,6 +1,7 @@
 import {createHmac, timingSafeEqual} from 'node:crypto';
-import {request} from 'undici';
+import {Agent, request} from 'undici';
 import {MqError} from '../errors.js';
+import {peerConnectOptions, type PeerTls} from '../security/tls-settings.js';
 
 /** The header that proves a join request comes from a broker holding the cluster secret. */
 export const JOIN_AUTH = 'x-mq-join-auth';
@@ -35,11 +36,22 @@ export function verifyJoinMac(secret: Buffer, body: Buffer, mac: unknown): boole
  * Asks a running cluster (through any member's client URL; it forwards to the metadata leader) to admit this broker.
  * Retries while the cluster cannot answer (an election, a member starting); gives up on a refusal.
  */
-export async function requestJoin(url: string, secret: Buffer, req: JoinRequest, opts: {timeoutMs: number; signal?: AbortSignal}): Promise<JoinResponse> {
+export async function requestJoin(url: string, secret: Buffer, req: JoinRequest, opts: {timeoutMs: number; signal?: AbortSignal; tls?: PeerTls}): Promise<JoinResponse> {
   const body = JSON.stringify(req);
   const deadline = Date.now() + opts.timeoutMs;
+  // a cluster with peer TLS answers on https signed by its CA
+  const connect = peerConnectOptions(opts.tls);
+  const dispatcher = connect ? new Agent({connect}) : undefined;
+  try {
+    return await joinLoop(url, secret, body, deadline, dispatcher, opts.signal);
+  } finally {
+    void dispatcher?.close();
+  }
+}
+
+async function joinLoop(url: string, secret: Buffer, body: string, deadline: number, dispatcher: Agent | undefined, signal: AbortSignal | undefined): Promise<JoinResponse> {
   let last: unknown;
-  while (Date.now() < deadline && !opts.signal?.aborted) {
+  while (Date.now() < deadline && !signal?.aborted) {
     try {
       const res = await request(`${url.replace(/\/+$/, '')}/v1/cluster/join`, {
         method: 'POST',
@@ -47,6 +59,7 @@ export async function requestJoin(url: string, secret: Buffer, req: JoinRequest,
         body,
         headersTimeout: 10_000,
         bodyTimeout: 10_000,
+        dispatcher,
       });
       const doc = (await res.body.json().catch(() => undefined)) as unknown;
       if (res.statusCode === 200) return doc as JoinResponse;

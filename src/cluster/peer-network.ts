@@ -4,6 +4,7 @@ import type {Random} from '../util/random.js';
 import type {ClusterRuntime} from './cluster-runtime.js';
 import type {MetadataGroup} from './metadata/metadata-group.js';
 import type {RaftHost} from './raft-host.js';
+import {peerTlsOf} from '../security/tls-settings.js';
 import {createTcpTransport, type TcpTransport} from './transport/tcp-transport.js';
 
 export interface PeerNetworkDeps {
@@ -30,6 +31,7 @@ export async function startPeerNetwork(d: PeerNetworkDeps, secret: Buffer, url: 
     peers,
     clusterId: d.metadata.state.clusterId,
     secret,
+    tls: peerTlsOf(d.config) ?? null,
     info: {url, peerUrl: ''},
     logger: d.logger,
     random: d.random,

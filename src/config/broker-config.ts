@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import {z} from 'zod';
 import {MqError} from '../errors.js';
 import {DEFAULT_LIMITS} from './limits.js';
+import {checkTlsSettings} from '../security/tls-settings.js';
+import {checkAuthSettings} from '../security/auth-settings.js';
 
 /** Named defaults for every broker setting, in one place. */
 export const BROKER_DEFAULTS = {
@@ -37,6 +39,12 @@ export const BROKER_DEFAULTS = {
   diskReserveBytes: 0,
   autoscaleMemoryBytes: 4 * 1024 * 1024 * 1024,
   autoscaleCpu: 4,
+  auth: false,
+  insecure: false,
+  publicStatus: 'auto' as const,
+  ephemeralTtlMaxMs: 3_600_000,
+  anonymousMessagesPerS: 0,
+  anonymousBytesPerS: 0,
   ...DEFAULT_LIMITS,
 };
 
@@ -108,6 +116,28 @@ export const brokerConfigSchema = z.strictObject({
   autoscaleMemoryBytes: nonNegInt,
   /** Elastic partitions: cores each broker lends to autoscaled topics' partitions (the same, for CPU shares). */
   autoscaleCpu: z.number().nonnegative().max(1024),
+  /** TLS for the client API (PEM files): both or neither; with them the broker serves https:// only. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** Mutual TLS between brokers (PEM files): all three or none. Peers must present a certificate signed by peerTlsCa. */
+  peerTlsCert: z.string().min(1).optional(),
+  peerTlsKey: z.string().min(1).optional(),
+  peerTlsCa: z.string().min(1).optional(),
+  /** Require a token on every request (docs/security.md); on by itself when an admin token is configured. */
+  auth: z.boolean(),
+  /** The bootstrap admin token (MQ_ADMIN_TOKEN; no flag, so it never shows in a process list). */
+  adminToken: z.string().min(16, 'the admin token must be at least 16 characters').optional(),
+  /** A file whose first line is the bootstrap admin token. */
+  adminTokenFile: z.string().min(1).optional(),
+  /** Allow listening beyond loopback without auth (otherwise the broker refuses to start). */
+  insecure: z.boolean(),
+  /** /status, /metrics, /ui and GET /v1/cluster without a token: auto (when listening on loopback only), always, never. */
+  publicStatus: z.enum(['auto', 'always', 'never']),
+  /** Longest lifetime of an ephemeral read token (POST /v1/tokens/ephemeral). */
+  ephemeralTtlMaxMs: posInt,
+  /** Produce limits per source address for requests without a token (auth off); 0: none. */
+  anonymousMessagesPerS: nonNegInt,
+  anonymousBytesPerS: nonNegInt,
   /** Hidden, for mixed-version tests: the peer protocol versions this broker speaks, `min-max` (default: this build's). */
   peerProtocol: z.string().regex(/^\d{1,4}(-\d{1,4})?$/, 'expected a version or min-max, e.g. 1-2').optional(),
   ...limitFields,
@@ -176,6 +206,8 @@ export function resolveBrokerConfig(sources: ConfigSources = {}): BrokerConfig {
   if (result.data.raftHeartbeatTicks >= result.data.raftElectionTicks) {
     throw new MqError('INVALID_CONFIG', `invalid setting raftHeartbeatTicks (MQ_RAFT_HEARTBEAT_TICKS): must be less than raftElectionTicks (${result.data.raftElectionTicks})`);
   }
+  checkTlsSettings(result.data);
+  checkAuthSettings(result.data);
   return Object.freeze(result.data);
 }
 

@@ -17,6 +17,15 @@ export const DEFAULT_LIMITS = {
   dedupEntriesPerPartitionMax: 2_000_000,
   requestTimeoutMs: 60_000,
   connectionsMax: 10_000,
+  /** HTTP request head (request line + headers): Node's maxHeaderSize; past it, 431. */
+  httpHeadersBytesMax: 16 * 1024,
+  httpHeadersCountMax: 100,
+  /** Time a client has to send a whole request head (slowloris); an idle new connection is closed after it too. */
+  headersTimeoutMs: 20_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 65_000,
+  /** An SSE stream whose reader has not taken a byte for this long (the socket's buffer stays full) is closed. */
+  streamStallTimeoutMs: 60_000,
 } as const;
 
 export type Limits = {-readonly [K in keyof typeof DEFAULT_LIMITS]: number};

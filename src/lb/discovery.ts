@@ -1,4 +1,5 @@
-import {request} from 'undici';
+import {request, type Agent} from 'undici';
+import {upstreamAgent} from './lb-tls.js';
 import type {Logger} from '../observe/logger.js';
 import type {LbConfig} from './lb-config.js';
 import type {UpstreamSet} from './upstream-set.js';
@@ -22,12 +23,16 @@ export class Discovery {
   lastError: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Trusts the configured CA for https brokers (undefined: undici's default). */
+  private readonly dispatcher: Agent | undefined;
 
   constructor(
     private readonly set: UpstreamSet,
     private readonly config: LbConfig,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.dispatcher = upstreamAgent(config);
+  }
 
   async start(): Promise<void> {
     // until the first answer the seeds themselves are the upstreams (they are brokers too)
@@ -57,7 +62,7 @@ export class Discovery {
   private async fetchView(src: string): Promise<ClusterView | undefined> {
     const t = this.config.healthTimeoutMs;
     try {
-      const res = await request(`${src}/v1/cluster`, {headersTimeout: t, bodyTimeout: t, signal: AbortSignal.timeout(t)});
+      const res = await request(`${src}/v1/cluster`, {headersTimeout: t, bodyTimeout: t, signal: AbortSignal.timeout(t), dispatcher: this.dispatcher});
       if (res.statusCode !== 200) {
         await res.body.dump();
         this.lastError = `${src}/v1/cluster answered ${res.statusCode}`;
@@ -90,5 +95,6 @@ export class Discovery {
 
   stop(): void {
     clearInterval(this.timer);
+    void this.dispatcher?.close();
   }
 }

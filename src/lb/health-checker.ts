@@ -1,6 +1,7 @@
 import {Client} from 'undici';
 import type {Logger} from '../observe/logger.js';
 import type {LbConfig} from './lb-config.js';
+import {upstreamConnectOptions} from './lb-tls.js';
 import type {Upstream} from './upstream.js';
 import type {UpstreamSet} from './upstream-set.js';
 
@@ -16,12 +17,15 @@ export class HealthChecker {
   private readonly clients = new Map<Upstream, Client>();
   private readonly running = new Set<Upstream>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly ca: string[] | undefined;
 
   constructor(
     private readonly set: UpstreamSet,
     private readonly config: LbConfig,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.ca = upstreamConnectOptions(config)?.ca;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.checkAll(), this.config.healthIntervalMs);
@@ -41,7 +45,7 @@ export class HealthChecker {
   private client(u: Upstream): Client {
     let c = this.clients.get(u);
     if (!c) {
-      c = new Client(u.url, {connect: {timeout: this.config.healthTimeoutMs}, pipelining: 1, keepAliveTimeout: this.config.healthIntervalMs * 4});
+      c = new Client(u.url, {connect: {timeout: this.config.healthTimeoutMs, ...(this.ca ? {ca: this.ca} : {})}, pipelining: 1, keepAliveTimeout: this.config.healthIntervalMs * 4});
       this.clients.set(u, c);
     }
     return c;

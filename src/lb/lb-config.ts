@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import {z} from 'zod';
 import {MqError} from '../errors.js';
+import {checkLbTls} from './lb-tls.js';
 
 /**
  * Named defaults for every `mq lb` setting. Health and ejection follow nginx's vocabulary: an upstream is checked
@@ -34,6 +35,8 @@ export const LB_DEFAULTS = {
   headerBytesMax: 16 * 1024,
   /** Time a client has to send a whole request (headers and body). */
   requestTimeoutMs: 60_000,
+  /** Time a client has to send a request's head (slowloris: a trickled head is cut off). */
+  headersTimeoutMs: 20_000,
   keepAliveTimeoutMs: 65_000,
   connectionsMax: 10_000,
   /** How long a graceful stop (SIGTERM) waits for in-flight requests. */
@@ -70,6 +73,7 @@ export const lbConfigSchema = z.strictObject({
   requestBytesMax: posInt,
   headerBytesMax: z.number().int().min(1024).max(1024 * 1024),
   requestTimeoutMs: posInt,
+  headersTimeoutMs: posInt,
   keepAliveTimeoutMs: posInt,
   connectionsMax: posInt,
   drainTimeoutMs: posInt,
@@ -78,6 +82,11 @@ export const lbConfigSchema = z.strictObject({
   pidFile: z.string().optional(),
   logFile: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** Serve https with this certificate and key (PEM files; both or neither). */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** CA (PEM file) that signed the brokers' https certificates, trusted besides the system's roots. */
+  ca: z.string().min(1).optional(),
 });
 
 export type LbConfig = Readonly<z.infer<typeof lbConfigSchema>>;
@@ -133,6 +142,7 @@ export function resolveLbConfig(sources: LbConfigSources = {}): LbConfig {
   }
   const cfg = result.data;
   if (cfg.upstreams.length === 0 && cfg.discover.length === 0) throw new MqError('INVALID_CONFIG', 'the lb needs at least one --upstream URL or a --discover URL');
+  checkLbTls(cfg);
   if (cfg.healthTimeoutMs > cfg.healthIntervalMs) throw new MqError('INVALID_CONFIG', `healthTimeoutMs (${cfg.healthTimeoutMs}) must not exceed healthIntervalMs (${cfg.healthIntervalMs})`);
   return Object.freeze({...cfg, upstreams: [...new Set(cfg.upstreams)], discover: [...new Set(cfg.discover)]});
 }

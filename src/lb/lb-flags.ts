@@ -20,6 +20,9 @@ export interface LbFlags {
   'pid-file'?: string;
   'log-file'?: string;
   'log-level'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  ca?: string;
 }
 
 const ms = (v: string | undefined): number | undefined => (v === undefined ? undefined : parseDuration(v));
@@ -49,6 +52,9 @@ export function lbConfigFromFlags(flags: LbFlags, env: NodeJS.ProcessEnv = proce
       pidFile: flags['pid-file'],
       logFile: flags['log-file'],
       logLevel: flags['log-level'],
+      tlsCert: flags['tls-cert'],
+      tlsKey: flags['tls-key'],
+      ca: flags.ca,
     },
   });
 }

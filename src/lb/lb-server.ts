@@ -1,4 +1,5 @@
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
+import https from 'node:https';
 import type {Socket} from 'node:net';
 import type {Duplex} from 'node:stream';
 import {parseHostPort} from '../config/index.js';
@@ -12,6 +13,7 @@ import {Discovery} from './discovery.js';
 import {HealthChecker} from './health-checker.js';
 import type {LbConfig} from './lb-config.js';
 import {LbStats} from './lb-stats.js';
+import {lbServerTls} from './lb-tls.js';
 import {buildLbStatus, LbRates} from './lb-status.js';
 import {proxyRequest, sendError, type ProxyContext} from './proxy.js';
 import {proxyUpgrade} from './upgrade.js';
@@ -29,9 +31,9 @@ export interface RunningLb {
 
 const OWN = new Set(['/health', '/ready', '/status']);
 
-function urlFor(host: string, port: number): string {
+function urlFor(host: string, port: number, scheme: 'http' | 'https'): string {
   const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+  return `${scheme}://${h}:${port}`;
 }
 
 /** Node's parser refused the request (malformed, ambiguous framing, headers too large, too slow): a JSON answer, then close. */
@@ -90,12 +92,16 @@ export async function startLb(config: LbConfig, opts: {logger?: Logger; clock?: 
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 
-  const server = http.createServer(
+  const serverTls = lbServerTls(config);
+  const create = serverTls ? (o: http.ServerOptions, h: http.RequestListener) => https.createServer({...o, ...serverTls, minVersion: 'TLSv1.2'}, h) : http.createServer;
+  const server = create(
     {
       maxHeaderSize: config.headerBytesMax,
       requestTimeout: config.requestTimeoutMs,
-      headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+      headersTimeout: Math.min(config.requestTimeoutMs, config.headersTimeoutMs),
       keepAliveTimeout: config.keepAliveTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default): a quarter keeps a slow head's cut-off near the setting
+      connectionsCheckingInterval: Math.min(Math.max(Math.floor(Math.min(config.requestTimeoutMs, config.headersTimeoutMs) / 4), 50), 30_000),
       // never the lenient parser: ambiguous framing is refused here, before anything goes upstream
       insecureHTTPParser: false,
       // checked in the handler instead, so that the answer is a JSON error like every other
@@ -152,7 +158,7 @@ export async function startLb(config: LbConfig, opts: {logger?: Logger; clock?: 
   }
   const addr = server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  url = config.advertise ?? urlFor(host, actualPort);
+  url = config.advertise ?? urlFor(host, actualPort, serverTls ? 'https' : 'http');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

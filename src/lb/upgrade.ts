@@ -97,7 +97,8 @@ export async function proxyUpgrade(ctx: ProxyContext, req: IncomingMessage, clie
   const headers = upstreamRequestHeaders(req);
   const tried = new Set<string>();
   let last: (Error & {code?: string}) | undefined;
-  for (let n = 0; n <= ctx.config.retries; n++) {
+  // a tunnel opened while the lb drains would outlive the drain (it destroyed the open ones already)
+  for (let n = 0; n <= ctx.config.retries && !ctx.draining(); n++) {
     const up = ctx.upstreams.pick(tried);
     if (!up || client.destroyed) break;
     tried.add(up.url);
@@ -112,7 +113,11 @@ export async function proxyUpgrade(ctx: ProxyContext, req: IncomingMessage, clie
     if (handler.wrote || !NOT_SENT.has(r.error.code ?? '')) break;
   }
   if (client.destroyed) return;
-  const e = last ? new MqError('UPSTREAM_FAILED', `the upgrade failed: ${last.code ?? last.message}`, undefined, false) : new MqError('NO_UPSTREAM', 'no healthy upstream');
+  const e = ctx.draining()
+    ? new MqError('SHUTTING_DOWN', 'the lb is stopping')
+    : last
+      ? new MqError('UPSTREAM_FAILED', `the upgrade failed: ${last.code ?? last.message}`, undefined, false)
+      : new MqError('NO_UPSTREAM', 'no healthy upstream');
   const body = JSON.stringify(e.toBody());
   ctx.stats.errors++;
   client.end(head(e.status, ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'connection', 'close']) + body);

@@ -2,6 +2,7 @@ import type {Logger} from '../observe/logger.js';
 import type {Clock} from '../util/clock.js';
 import {Balancer} from './balancer.js';
 import type {LbConfig} from './lb-config.js';
+import {upstreamConnectOptions} from './lb-tls.js';
 import {Upstream} from './upstream.js';
 
 /**
@@ -14,6 +15,7 @@ export class UpstreamSet {
   readonly balancer: Balancer;
   /** Called for every new upstream (the health checker checks it at once). */
   onAdded: (u: Upstream) => void = () => {};
+  private readonly ca: string[] | undefined;
 
   constructor(
     private readonly config: LbConfig,
@@ -21,6 +23,7 @@ export class UpstreamSet {
     private readonly logger: Logger,
   ) {
     this.balancer = new Balancer(config.strategy);
+    this.ca = upstreamConnectOptions(config)?.ca;
   }
 
   get(url: string): Upstream | undefined {
@@ -46,6 +49,7 @@ export class UpstreamSet {
           connections: c.upstreamConnections,
           connectTimeoutMs: c.connectTimeoutMs,
           keepAliveTimeoutMs: c.keepAliveTimeoutMs,
+          ca: this.ca,
           health: {rise: c.healthRise, fall: c.healthFall, maxFails: c.maxFails, failTimeoutMs: c.failTimeoutMs},
         },
         this.clock,

@@ -28,6 +28,8 @@ export interface UpstreamOptions {
   connectTimeoutMs: number;
   keepAliveTimeoutMs: number;
   health: HealthSettings;
+  /** CA certificates (PEM) trusted for an https broker. */
+  ca?: string[];
 }
 
 /** What discovery learnt about the broker behind a URL (GET /v1/cluster). */
@@ -66,7 +68,7 @@ export class Upstream {
     this.pool = new Pool(url, {
       connections: opts.connections,
       pipelining: 1,
-      connect: {timeout: opts.connectTimeoutMs},
+      connect: {timeout: opts.connectTimeoutMs, ...(opts.ca ? {ca: opts.ca} : {})},
       keepAliveTimeout: Math.min(opts.keepAliveTimeoutMs, 30_000),
       // a broker answers HTTP/1.1 only; h2 via ALPN is never negotiated over plain TCP anyway
       allowH2: false,

@@ -1,4 +1,5 @@
 import type {Broker} from '../broker/broker.js';
+import {authFor} from '../security/auth-service.js';
 import type {PartitionLog} from '../broker/partition.js';
 import type {BrokerObserver} from './observer.js';
 import {upkeepFor, type StorageUpkeep} from '../ops/upkeep.js';
@@ -125,6 +126,10 @@ export async function createMetrics(broker: Broker, observer: BrokerObserver, ex
       });
     }
   };
+  const auth = authFor(broker);
+  value('mq_rate_limited_total', 'Produce requests refused 429 RATE_LIMITED (token or anonymous limits) since the broker started.', 'counter', () => auth.limiter.rejected);
+  value('mq_unauthorized_total', 'Requests refused 401 (no, unknown, revoked or expired token) since the broker started.', 'counter', () => auth.counts.unauthorized);
+  value('mq_forbidden_total', 'Requests refused 403 (the token lacks the grant) since the broker started.', 'counter', () => auth.counts.forbidden);
   value('mq_leader_changes_total', 'Times a partition on this broker changed leader or term since it started.', 'counter', () => observer.leaderChanges);
   value('mq_fsyncs_total', 'Durable commits of the storage (each is one fsync of the WAL).', 'counter', () => broker.store.stats().commits);
   value('mq_group_commit_flushes_total', 'Group commits (transactions) since the broker started.', 'counter', () => broker.commitStats().flushes);

@@ -40,9 +40,9 @@ export class StatusPoller {
 
   constructor(
     readonly urls: readonly string[],
-    opts: {token?: string; timeoutMs?: number} = {},
+    opts: {token?: string; ca?: string; timeoutMs?: number} = {},
   ) {
-    this.clients = new Map(urls.map((url) => [url, new MqClient({url, token: opts.token, timeoutMs: opts.timeoutMs ?? 5000})]));
+    this.clients = new Map(urls.map((url) => [url, new MqClient({url, token: opts.token, ca: opts.ca, timeoutMs: opts.timeoutMs ?? 5000})]));
   }
 
   async poll(): Promise<BrokerSnapshot[]> {

@@ -191,6 +191,9 @@ export interface SpaceStatus {
   reclaimed_pages: number;
 }
 
+export type {AuthStatus} from '../security/auth-service.js';
+import type {AuthStatus} from '../security/auth-service.js';
+
 export interface StatusModel {
   schema: number;
   /** Wall-clock time of the snapshot (epoch ms). */
@@ -255,6 +258,8 @@ export interface StatusModel {
   };
   /** Only in an lb's snapshot (node.role 'lb'): its upstreams and request counters. */
   lb?: LbStatus;
+  /** A broker's auth (docs/security.md): whether tokens are required, refusals since start, produce limits in use. */
+  auth?: AuthStatus;
 }
 
 export const ZERO_RATES: Rates = Object.freeze({messages_in_per_s: 0, bytes_in_per_s: 0, messages_out_per_s: 0, bytes_out_per_s: 0, window_ms: 0});

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import {authFor} from '../security/auth-service.js';
 import type {Broker} from '../broker/broker.js';
 import type {RaftStatus} from '../cluster/raft/index.js';
 import {processProtocolRange} from '../cluster/transport/handshake.js';
@@ -148,6 +149,7 @@ export function buildStatus(broker: Broker, extras: StatusExtras): StatusModel {
     connections: {open: extras.connections, inflight_requests: extras.inflightRequests, status_streams: observer.statusStreams.size},
     streams: {open: broker.streams.open, events: broker.streams.events, queued_bytes_max: broker.streams.queuedBytesMax},
     groups: groupsStatus(broker),
+    auth: authFor(broker).status(),
     process: {
       pid: process.pid,
       rss_bytes: mem.rss,

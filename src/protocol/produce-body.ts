@@ -23,6 +23,8 @@ const BATCH_FIELDS = new Set(['messages']);
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ERRORS_LISTED_MAX = 100;
+/** JSON allows "\ud800", but a lone surrogate is not Unicode text: stored as UTF-8 it would read back as U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 type Limit = Pick<Limits, 'messageBytesMax' | 'batchMessagesMax' | 'keyBytesMax' | 'idBytesMax' | 'producerBytesMax' | 'headersCountMax' | 'headersBytesMax' | 'delayMsMax'>;
 
@@ -45,6 +47,7 @@ function optString(env: Record<string, unknown>, field: string, maxBytes: number
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') fail('INVALID_FIELD', `${field} must be a string`, field);
   if (field !== 'key' && v.length === 0) fail('INVALID_FIELD', `${field} must not be empty`, field);
+  if (LONE_SURROGATE.test(v)) fail('INVALID_FIELD', `${field} holds a lone UTF-16 surrogate escape (not Unicode text)`, field);
   if (Buffer.byteLength(v) > maxBytes) fail(field === 'key' ? 'MESSAGE_TOO_LARGE' : 'INVALID_FIELD', `${field} is longer than ${maxBytes} bytes`, field);
   return v;
 }
@@ -58,6 +61,7 @@ function headersOf(v: unknown, limits: Limit): string | null {
   for (const k of keys) {
     if (k.length === 0 || FORBIDDEN_KEYS.has(k)) fail('UNKNOWN_FIELD', `header name ${JSON.stringify(k)} is not allowed`, 'headers');
     if (typeof (v as Record<string, unknown>)[k] !== 'string') fail('INVALID_FIELD', `header ${JSON.stringify(k)} must be a string`, 'headers');
+    if (LONE_SURROGATE.test(k) || LONE_SURROGATE.test((v as Record<string, string>)[k]!)) fail('INVALID_FIELD', `header ${JSON.stringify(k)} holds a lone UTF-16 surrogate escape`, 'headers');
   }
   const text = JSON.stringify(v);
   if (Buffer.byteLength(text) > limits.headersBytesMax) fail('MESSAGE_TOO_LARGE', `headers exceed ${limits.headersBytesMax} bytes`, 'headers');

@@ -6,6 +6,7 @@ import {parseProtocolRange, setProcessProtocolRange} from '../cluster/transport/
 import {createLogger} from '../observe/logger.js';
 import {lockDataDir} from '../storage/index.js';
 import {VERSION} from '../version.js';
+import {serverTlsOf} from '../security/tls-settings.js';
 import {startServer} from './http-server.js';
 import {runInForeground, writeAtomic} from '../util/foreground.js';
 
@@ -27,6 +28,8 @@ export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProc
   const logger = createLogger({level: config.logLevel, file: config.logFile, fileBytesMax: config.logFileBytesMax, filesKeep: config.logFilesKeep});
   // a broker process posing as another release (mixed-version tests); set before any peer transport exists
   if (config.peerProtocol) setProcessProtocolRange(parseProtocolRange(config.peerProtocol));
+  // read (and checked) before anything listens; the broker reads its peer TLS from the same settings
+  const tls = serverTlsOf(config);
   const unlock = config.inMemory ? () => {} : lockDataDir(config.dataDir);
   let broker: Broker;
   try {
@@ -35,7 +38,7 @@ export async function runBrokerProcess(config: BrokerConfig): Promise<BrokerProc
     unlock();
     throw error;
   }
-  const server = await startServer(broker, {listen: config.listen, advertise: config.advertise}).catch(async (error: unknown) => {
+  const server = await startServer(broker, {listen: config.listen, advertise: config.advertise, tls}).catch(async (error: unknown) => {
     await broker.close();
     unlock();
     throw error;

@@ -35,13 +35,23 @@ function forwardError(error: unknown, url: string, method: string): MqError {
  * Proxies this request to another broker and relays its answer (streaming, so SSE and long-polls pass through). The
  * other broker sees the hop count and this broker's id; it answers with its own errors, which pass through as-is.
  */
-export async function forwardRequest(peers: PeerHttp, req: FastifyRequest, reply: FastifyReply, url: string, self: number, timeoutMs: number): Promise<true> {
+export async function forwardRequest(
+  peers: PeerHttp,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  url: string,
+  self: number,
+  timeoutMs: number,
+  sign: (method: string, path: string, body?: Buffer) => Record<string, string> = () => ({}),
+): Promise<true> {
   const headers: Record<string, string> = {[HOPS]: String(hopsOf(req) + 1), 'x-mq-forwarded-by': String(self)};
   for (const h of PASS_REQUEST) {
     const v = req.headers[h];
     if (typeof v === 'string') headers[h] = v;
   }
   const body = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
+  // the client's Authorization travels on; the signature says this broker already authorized the request
+  Object.assign(headers, sign(req.method, req.url, body));
   let res: Dispatcher.ResponseData;
   try {
     res = await peers.pool(url).request({

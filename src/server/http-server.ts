@@ -1,7 +1,9 @@
 import type {FastifyInstance} from 'fastify';
 import type {Broker} from '../broker/broker.js';
 import {parseHostPort} from '../config/index.js';
+import {serverTlsOf, type ServerTls} from '../security/tls-settings.js';
 import {buildApp} from './app.js';
+import {capConnections} from './limits.js';
 
 export interface RunningServer {
   url: string;
@@ -11,21 +13,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function urlFor(host: string, port: number): string {
+function urlFor(host: string, port: number, scheme: 'http' | 'https'): string {
   const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
-  return `http://${h}:${port}`;
+  return `${scheme}://${h}:${port}`;
 }
 
-export async function startServer(broker: Broker, opts: {listen: string; advertise?: string}): Promise<RunningServer> {
+/** `tls`: serve https (the advertised URL is then https://); default: the broker's tlsCert/tlsKey settings. */
+export async function startServer(broker: Broker, opts: {listen: string; advertise?: string; tls?: ServerTls}): Promise<RunningServer> {
   let connections = 0;
   let inflight = 0;
   let url = '';
-  const app = buildApp(broker, {extras: () => ({url, connections, inflightRequests: inflight})});
+  const tls = opts.tls ?? serverTlsOf(broker.config);
+  const app = buildApp(broker, {extras: () => ({url, connections, inflightRequests: inflight}), https: tls});
   app.addHook('onRequest', async (_req, reply) => {
     inflight++;
     reply.raw.once('close', () => inflight--);
   });
-  app.server.maxConnections = broker.config.connectionsMax;
+  // past connectionsMax a connection gets 503 TOO_MANY_CONNECTIONS and is closed (limits.ts)
+  capConnections(app.server, broker.config.connectionsMax);
   app.server.on('connection', (socket) => {
     connections++;
     socket.once('close', () => connections--);
@@ -34,7 +39,7 @@ export async function startServer(broker: Broker, opts: {listen: string; adverti
   await app.listen({host, port});
   const addr = app.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  url = opts.advertise ?? urlFor(host, actualPort);
+  url = opts.advertise ?? urlFor(host, actualPort, tls ? 'https' : 'http');
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {

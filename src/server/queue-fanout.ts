@@ -49,7 +49,9 @@ function headersFor(broker: Broker, req: FastifyRequest): Record<string, string>
 async function callPeer(broker: Broker, req: FastifyRequest, id: number, path: string, body: unknown, field: string, signal?: AbortSignal): Promise<Buffer[]> {
   const url = broker.cluster.urlOf(id);
   if (!url) throw new MqError('UNAVAILABLE', `the address of broker ${id} is not known yet`, {leader: id}, false);
-  const res = await broker.peerHttp.pool(url).request({method: 'POST', path, headers: headersFor(broker, req), body: JSON.stringify(body), signal, headersTimeout: broker.config.requestTimeoutMs + broker.config.waitMsMax});
+  const json = JSON.stringify(body);
+  const headers = {...headersFor(broker, req), ...broker.membership.peerAuthHeaders('POST', path, json)};
+  const res = await broker.peerHttp.pool(url).request({method: 'POST', path, headers, body: json, signal, headersTimeout: broker.config.requestTimeoutMs + broker.config.waitMsMax});
   const buf = Buffer.from(await res.body.arrayBuffer());
   if (res.statusCode >= 400) throw MqError.fromBody(res.statusCode, JSON.parse(buf.toString('utf8') || '{}'));
   return elementsOfArrayMember(buf, field).map((s) => buf.subarray(s.start, s.end));

@@ -38,7 +38,7 @@ export async function serveOrForward(broker: Broker, req: FastifyRequest, reply:
     throw new MqError('UNAVAILABLE', `${t.what} has no leader right now (an election is under way); nothing was written`, {...extra, leader}, false);
   }
   if (tooManyHops(req)) throw notLeader(t.what, leader, url, extra);
-  return forwardRequest(broker.peerHttp, req, reply, url, broker.nodeId, broker.config.requestTimeoutMs);
+  return forwardRequest(broker.peerHttp, req, reply, url, broker.nodeId, broker.config.requestTimeoutMs, (m, p, b) => broker.membership.peerAuthHeaders(m, p, b));
 }
 
 /** The metadata group: topic changes go through its leader. */

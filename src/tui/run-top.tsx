@@ -6,6 +6,8 @@ import {App} from './components/app.js';
 export interface TopOptions {
   urls: string[];
   token?: string;
+  /** PEM CA to trust for https URLs. */
+  ca?: string;
   intervalMs: number;
   /** The data directory of an `mq up` cluster (from the context): its supervisor's restart counts join the rows. */
   upDataDir?: string;
@@ -20,7 +22,7 @@ const ALT_SCREEN_OFF = '\u001B[?1049l';
  * so quitting gives the shell back as it was.
  */
 export async function runTop(opts: TopOptions): Promise<void> {
-  const poller = new StatusPoller(opts.urls, {token: opts.token, timeoutMs: Math.min(5000, Math.max(1000, opts.intervalMs))});
+  const poller = new StatusPoller(opts.urls, {token: opts.token, ca: opts.ca, timeoutMs: Math.min(5000, Math.max(1000, opts.intervalMs))});
   const poll = async (): Promise<BrokerSnapshot[]> => {
     const snaps = await poller.poll();
     const sup = opts.upDataDir === undefined ? undefined : supervisorView(opts.upDataDir);

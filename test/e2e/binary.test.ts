@@ -114,7 +114,7 @@ describe('the single executable (dist/mq), alone in an empty directory with an e
 
   afterAll(() => {
     // a failed test must not leave a broker behind
-    for (const pidFile of [path.join(work, 'mq-data', 'broker.pid'), path.join(work, 'd2', 'broker.pid')]) {
+    for (const pidFile of [path.join(work, 'mq-data', 'broker.pid'), path.join(work, 'd2', 'broker.pid'), path.join(work, 'd3', 'broker.pid')]) {
       if (!fs.existsSync(pidFile)) continue;
       try {
         process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
@@ -216,6 +216,22 @@ describe('the single executable (dist/mq), alone in an empty directory with an e
     expect(fs.readdirSync(path.join(tmp, `mq-${uid}`, 'native')).filter((f) => f.endsWith('.node'))).toHaveLength(1);
     expect(fs.statSync(path.join(tmp, `mq-${uid}`)).mode & 0o077).toBe(0);
     expect(fs.readdirSync(path.join(tmp, `mq-${uid}`, 'app'))).toHaveLength(1);
+  }, 60_000);
+
+  it('makes development certificates (node-forge inside the binary) and serves https with them', async () => {
+    const made = await mq(['cert', 'dev', '--out', 'certs']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain(`--tls-cert ${path.join(work, 'certs', 'server.crt')}`);
+    const b = await mq(['broker', 'start', '--detach', '--listen', '127.0.0.1:0', '--data-dir', 'd3', '--tls-cert', 'certs/server.crt', '--tls-key', 'certs/server.key']);
+    expect(b.code, b.stderr).toBe(0);
+    const tlsUrl = /broker started: (https:\/\/\S+) \(pid/.exec(b.stdout)?.[1];
+    expect(tlsUrl, b.stdout).toBeDefined();
+    const p = await mq(['produce', 'tls', 'hello', '--url', tlsUrl!], {MQ_CA: path.join(work, 'certs', 'ca.crt')});
+    expect(p.code, p.stderr).toBe(0);
+    const refused = await mq(['produce', 'tls', 'hello', '--url', tlsUrl!]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TLS_CERT_UNTRUSTED');
+    expect((await mq(['broker', 'stop', '--pid-file', 'd3/broker.pid'])).code).toBe(0);
   }, 60_000);
 });
 

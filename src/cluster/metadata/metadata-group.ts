@@ -7,13 +7,14 @@ import type {Entry, Snapshot, SoftState} from '../raft/index.js';
 import type {RaftHost} from '../raft-host.js';
 import type {ApplyScope, GroupStateMachine, RaftGroup} from '../raft-group.js';
 import {StoreRaftStorage} from '../store-raft-storage.js';
-import {MetadataState, type BrokerRecord, type MetadataChange, type MetadataCommand, type MetadataSnapshot} from './metadata-state.js';
+import {MetadataState, type BrokerRecord, type MetadataChange, type MetadataCommand, type MetadataSnapshot, type TokenRecord} from './metadata-state.js';
 
 /** The metadata Raft group's id; partitions' ids start at 1. */
 export const METADATA_GID = 0;
 
 const TOPIC_KEY = 'topic/';
 const BROKER_KEY = 'broker/';
+const TOKEN_KEY = 'token/';
 const CLUSTER_ID_KEY = 'cluster/id';
 const NEXT_PID_KEY = 'seq/pid';
 const VERSION_KEY = 'cluster/version';
@@ -175,8 +176,8 @@ export class MetadataGroup implements GroupStateMachine {
 }
 
 function encodeSnapshot(s: MetadataSnapshot): Uint8Array {
-  const {clusterId, brokers, topics, nextPid, version} = s;
-  return Buffer.from(JSON.stringify({clusterId, brokers, topics, nextPid, version: version ?? 0}));
+  const {clusterId, brokers, topics, nextPid, version, tokens} = s;
+  return Buffer.from(JSON.stringify({clusterId, brokers, topics, nextPid, version: version ?? 0, tokens: tokens ?? []}));
 }
 
 function loadState(store: LogStore): MetadataSnapshot {
@@ -186,12 +187,14 @@ function loadState(store: LogStore): MetadataSnapshot {
     topics: store.listMeta(TOPIC_KEY).map(([, json]) => JSON.parse(json) as TopicRecord),
     nextPid: Number(store.getMeta(NEXT_PID_KEY) ?? '1'),
     version: Number(store.getMeta(VERSION_KEY) ?? '0'),
+    tokens: store.listMeta(TOKEN_KEY).map(([, json]) => JSON.parse(json) as TokenRecord),
   };
 }
 
 function clearState(store: LogStore): void {
   for (const [k] of store.listMeta(TOPIC_KEY)) store.deleteMeta(k);
   for (const [k] of store.listMeta(BROKER_KEY)) store.deleteMeta(k);
+  for (const [k] of store.listMeta(TOKEN_KEY)) store.deleteMeta(k);
 }
 
 function writeState(store: LogStore, s: MetadataSnapshot): void {
@@ -200,10 +203,16 @@ function writeState(store: LogStore, s: MetadataSnapshot): void {
   store.putMeta(VERSION_KEY, String(s.version ?? 0));
   for (const b of s.brokers) store.putMeta(BROKER_KEY + b.id, JSON.stringify(b));
   for (const t of s.topics) store.putMeta(TOPIC_KEY + t.name, JSON.stringify(t));
+  for (const t of s.tokens ?? []) store.putMeta(TOKEN_KEY + t.name, JSON.stringify(t));
 }
 
 function persistChange(store: LogStore, state: MetadataState, change: MetadataChange): void {
   store.putMeta(VERSION_KEY, String(state.version));
+  if (change.kind === 'token') {
+    if (change.removed) store.deleteMeta(TOKEN_KEY + change.name);
+    else store.putMeta(TOKEN_KEY + change.name, JSON.stringify(state.tokens.get(change.name)));
+    return;
+  }
   if (change.kind === 'broker') {
     if (change.removed) store.deleteMeta(BROKER_KEY + change.id);
     else store.putMeta(BROKER_KEY + change.id, JSON.stringify(state.brokers.get(change.id)));

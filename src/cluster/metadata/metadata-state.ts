@@ -19,6 +19,23 @@ export interface BrokerRecord {
 }
 
 /**
+ * An access token (issue 10): only the SHA-256 of its secret is kept. Grants are `action:resource` strings
+ * (src/security/grants.ts); rates are produce limits enforced by each broker on its own (0 or absent: none).
+ */
+export interface TokenRecord {
+  name: string;
+  /** Hex SHA-256 of the secret the client presents. */
+  hash: string;
+  grants: string[];
+  createdAt: number;
+  messagesPerS?: number;
+  bytesPerS?: number;
+}
+
+/** Tokens the cluster holds at most (every request compares against all of them in constant time). */
+export const TOKENS_MAX = 10_000;
+
+/**
  * The seed's coordinator state: cluster id, brokers, topics and where each partition lives. Every broker holds the
  * same copy, built by applying the metadata group's committed commands in order; apply is deterministic (nothing
  * here reads a clock or this broker's configuration).
@@ -30,6 +47,8 @@ export interface MetadataSnapshot {
   nextPid: number;
   /** The seed's cluster_version: bumped by every applied membership or placement change. */
   version?: number;
+  /** Absent in snapshots written before tokens existed: none. */
+  tokens?: TokenRecord[];
 }
 
 export type MetadataCommand =
@@ -44,17 +63,24 @@ export type MetadataCommand =
   /** New target replicas for a partition (the preferred leader first); its leader changes the Raft group to match. */
   | {op: 'partition.reassign'; topic: string; partition: number; replicas: number[]}
   /** Elastic partitions (elastic-ops.ts): added under load outside the hashing list, drained and removed when idle. */
-  | ElasticCommand;
+  | ElasticCommand
+  /** Access tokens (issue 10): created with their hash, revoked by name. */
+  | {op: 'token.create'; token: TokenRecord}
+  | {op: 'token.revoke'; name: string};
 
 /** What applying one command changed, so that the broker can open or close partition replicas. */
 export type MetadataChange =
   | {kind: 'topic'; name: string; before: TopicRecord | undefined; after: TopicRecord | undefined}
-  | {kind: 'broker'; id: number; removed?: boolean};
+  | {kind: 'broker'; id: number; removed?: boolean}
+  | {kind: 'token'; name: string; removed?: boolean};
 
 export class MetadataState {
   clusterId: string;
   readonly brokers = new Map<number, BrokerRecord>();
   readonly topics = new Map<string, TopicRecord>();
+  readonly tokens = new Map<string, TokenRecord>();
+  /** The same tokens by hash (hex), so a request finds its token in one lookup however many there are. */
+  readonly tokensByHash = new Map<string, TokenRecord>();
   nextPid: number;
   version: number;
 
@@ -62,6 +88,10 @@ export class MetadataState {
     this.clusterId = snap.clusterId;
     for (const b of snap.brokers) this.brokers.set(b.id, b);
     for (const t of snap.topics) this.topics.set(t.name, t);
+    for (const t of snap.tokens ?? []) {
+      this.tokens.set(t.name, t);
+      this.tokensByHash.set(t.hash, t);
+    }
     this.nextPid = snap.nextPid;
     this.version = snap.version ?? 0;
   }
@@ -73,6 +103,7 @@ export class MetadataState {
       topics: [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
       nextPid: this.nextPid,
       version: this.version,
+      tokens: [...this.tokens.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     };
   }
 
@@ -114,6 +145,19 @@ export class MetadataState {
       case 'partition.drain':
       case 'partition.remove':
         return this.elastic(cmd);
+      case 'token.create':
+        if (this.tokens.has(cmd.token.name)) throw new MqError('TOKEN_EXISTS', `a token named ${cmd.token.name} already exists`, {name: cmd.token.name});
+        if (this.tokens.size >= TOKENS_MAX) throw new MqError('INVALID_CONFIG', `the cluster holds its maximum of ${TOKENS_MAX} tokens`);
+        this.tokens.set(cmd.token.name, cmd.token);
+        this.tokensByHash.set(cmd.token.hash, cmd.token);
+        return {kind: 'token', name: cmd.token.name};
+      case 'token.revoke': {
+        const t = this.tokens.get(cmd.name);
+        if (!t) throw new MqError('TOKEN_NOT_FOUND', `no token named ${cmd.name}`, {name: cmd.name});
+        this.tokens.delete(cmd.name);
+        if (this.tokensByHash.get(t.hash) === t) this.tokensByHash.delete(t.hash);
+        return {kind: 'token', name: cmd.name, removed: true};
+      }
     }
   }
 

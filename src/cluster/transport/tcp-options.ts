@@ -1,4 +1,5 @@
 import type {Logger} from '../../observe/logger.js';
+import type {PeerTls} from '../../security/tls-settings.js';
 import {assert} from '../../util/assert.js';
 import type {Random} from '../../util/random.js';
 import type {NodeId} from '../raft/index.js';
@@ -45,6 +46,8 @@ export interface TcpTransportOptions {
   reconnectBackoffMaxMs?: number;
   /** The peer protocol versions this broker speaks (default: this build's, see processProtocolRange). */
   protocol?: ProtocolRange;
+  /** Mutual TLS with every peer; null or unset: plain TCP. */
+  tls?: PeerTls | null;
 }
 
 export type ResolvedTcpOptions = Required<Omit<TcpTransportOptions, 'peers'>> & {handshakeFrameBytesMax: number; handshakesMax: number};
@@ -97,6 +100,7 @@ export function resolveTcpOptions(opts: TcpTransportOptions): ResolvedTcpOptions
     reconnectBackoffMinMs: opts.reconnectBackoffMinMs ?? d.reconnectBackoffMinMs,
     reconnectBackoffMaxMs: opts.reconnectBackoffMaxMs ?? d.reconnectBackoffMaxMs,
     protocol: opts.protocol ?? processProtocolRange(),
+    tls: opts.tls ?? null,
     handshakeFrameBytesMax: d.handshakeFrameBytesMax,
     handshakesMax: d.handshakesMax,
   };

@@ -18,6 +18,7 @@ import {
   type RejectCode,
 } from './handshake.js';
 import {decodeMessages, encodeMessages} from './message-codec.js';
+import {createPeerServer, dialPeer} from './tls-socket.js';
 import {
   newPeerState,
   peerStatus,
@@ -74,7 +75,11 @@ export class TcpTransport implements Transport {
     this.nodeId = opts.nodeId;
     this.log = opts.logger.child({component: 'transport', node: opts.nodeId});
     for (const [id, addr] of opts.peers) this.setPeer(id, addr);
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.server = createPeerServer(this.o.tls ?? undefined, this.o.connectTimeoutMs, {
+      socket: (socket) => this.accept(socket),
+      // refused before the HMAC handshake: no certificate, or one the cluster's CA did not sign
+      tlsError: (err, remote) => this.tlsRefused(err, remote),
+    });
   }
 
   /** Binds, then starts dialing. Rejects (and leaves nothing running) if the address cannot be bound. */
@@ -256,21 +261,32 @@ export class TcpTransport implements Transport {
   private dial(p: PeerState): void {
     p.timer = undefined;
     if (this.stopped || p.conn || p.dial || this.states.get(p.id) !== p) return;
+    const v1 = this.o.protocol.max === PROTOCOL_V1 || (p.v1Hello && this.o.protocol.min === PROTOCOL_V1);
+    let conn: Connection; // assigned below: the connect callback runs on a later turn
     let socket: net.Socket;
     try {
-      socket = net.connect({host: p.addr.host, port: p.addr.port});
+      socket = dialPeer(this.o.tls ?? undefined, p.addr, () => this.hello(p, conn, v1));
     } catch (err) {
       // A malformed address (say, port 0) from configuration: nothing to retry until setPeer() corrects it.
       this.log.warn({err, peer: p.id, address: p.addr}, 'cannot dial peer: bad address');
       return;
     }
-    const conn = this.attach(socket, true, `${p.addr.host}:${p.addr.port}`);
+    conn = this.attach(socket, true, `${p.addr.host}:${p.addr.port}`);
     conn.peer = p.id;
     conn.nonce = newNonce();
     p.dial = conn;
-    const v1 = this.o.protocol.max === PROTOCOL_V1 || (p.v1Hello && this.o.protocol.min === PROTOCOL_V1);
     if (v1) this.v1Dials.add(conn);
-    socket.once('connect', () => conn.send(FrameType.HELLO, encodeGreeting('hello', this.greeting(p.id, conn.nonce!, v1 ? PROTOCOL_V1 : 0), this.o.secret)));
+  }
+
+  private hello(p: PeerState, conn: Connection, v1: boolean): void {
+    conn.send(FrameType.HELLO, encodeGreeting('hello', this.greeting(p.id, conn.nonce!, v1 ? PROTOCOL_V1 : 0), this.o.secret));
+  }
+
+  private tlsRefused(err: Error & {code?: string}, remote: string): void {
+    const message = `TLS: ${err.code ?? err.message}`;
+    // keyed by address, not port: a peer retrying with a bad certificate dials from a new port each time
+    this.warn(`refused:tls:${remote.slice(0, remote.lastIndexOf(':'))}`, {remote, code: 'BAD_AUTH', reason: message}, 'refused a peer connection');
+    this.emitReject({direction: 'sent', code: 'BAD_AUTH', message, peer: undefined, remote});
   }
 
   /** `protocol` PROTOCOL_V1: a version 1 greeting; otherwise a negotiating one (0 in a HELLO, the choice in a WELCOME). */

@@ -70,8 +70,15 @@ export function observeRoutes(app: FastifyInstance, broker: Broker, extras: () =
     const heartbeatMs = Math.min(Math.max(intParam(req.query, 'heartbeat_ms', broker.config.streamHeartbeatMs), 100), 120_000);
     const res = openEventStream(reply, corsHeaders(broker.config.corsOrigins, req.headers.origin));
     let seq = 0;
+    let stalledSince: number | undefined;
     const send = (): void => {
-      if (res.writableLength > STREAM_QUEUED_BYTES_MAX) return;
+      if (res.writableLength > STREAM_QUEUED_BYTES_MAX) {
+        // a reader that takes nothing for streamStallTimeoutMs is cut off, as on topic streams
+        stalledSince ??= broker.clock.monotonic();
+        if (broker.clock.monotonic() - stalledSince > broker.config.streamStallTimeoutMs) res.destroy();
+        return;
+      }
+      stalledSince = undefined;
       try {
         res.write(`id: ${++seq}\nevent: status\ndata: ${snapshotJson()}\n\n`);
       } catch (err) {

@@ -4,6 +4,7 @@ import {MqError} from '../../errors.js';
 import {corsHeaders} from '../cors.js';
 import {z} from 'zod';
 import {clientGone, intParam, jsonObjectBody, onlyParams, sendJson} from '../http-util.js';
+import {drained} from '../limits.js';
 import {parseBody} from './body.js';
 
 type Query = Record<string, string | undefined>;
@@ -62,13 +63,7 @@ export function receiptRoutes(app: FastifyInstance, broker: Broker): void {
       const page = await receipts.read(producer, cursor, 500, broker.config.streamHeartbeatMs, gone.signal);
       if (page.receipts.length === 0) res.write(': heartbeat\n\n');
       for (const r of page.receipts) {
-        if (!res.write(`id: ${r.cursor + 1}\nevent: receipt\ndata: ${JSON.stringify(r)}\n\n`)) {
-          await new Promise<void>((resolve) => {
-            const done = (): void => (res.off('drain', done), res.off('close', done), resolve());
-            res.once('drain', done);
-            res.once('close', done);
-          });
-        }
+        if (!res.write(`id: ${r.cursor + 1}\nevent: receipt\ndata: ${JSON.stringify(r)}\n\n`)) await drained(res, broker.config.streamStallTimeoutMs);
       }
       cursor = page.nextCursor;
     }
