@@ -65,7 +65,8 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
 
     const loops: Array<Promise<void>> = [];
     loops.push(...startLog(ctx, logOpts));
-    if (wants.has('groups')) loops.push(...startGroups(ctx, groupOpts));
+    const groups = wants.has('groups') ? startGroups(ctx, groupOpts) : undefined;
+    loops.push(...(groups?.loops ?? []));
     if (wants.has('queue')) loops.push(...startQueue(ctx, queueOpts, o.requestTimeoutMs));
     const connOwner = new Map<number, number>();
     const sse = wants.has('sse') || wants.has('slow') ? startSse(ctx, {topic: LOG_TOPIC, readers: wants.has('sse') ? 2 : 0, slowReaders: wants.has('slow') ? 3 : 0, heartbeatMs: 500}, connOwner) : undefined;
@@ -95,7 +96,8 @@ export async function runChaos(o: RunOptions): Promise<RunResult> {
     const final = await finalLog(cluster, http, LOG_TOPIC, o.partitions, o.convergeMs);
     const via = (): string | undefined => cluster.directUrl(cluster.live()[0]!);
     const queueFinal = wants.has('queue') ? await finalQueue(ctx, queueOpts, via, o.drainMs) : undefined;
-    const groupFinal = wants.has('groups') ? await describe(ctx, groupOpts, cluster.live()[0]!, true) : undefined;
+    await groups?.stop();
+    const groupFinal = groups ? await describe(ctx, groupOpts, cluster.live()[0]!, true) : undefined;
     if (sse) {
       const ends = new Map([...final.committed].map(([p, msgs]) => [p, msgs.length > 0 ? msgs[msgs.length - 1]!.offset + 1 : 0]));
       const until = performance.now() + o.drainMs;

@@ -26,14 +26,14 @@ export async function createGroup(ctx: WorkloadContext, o: GroupWorkloadOptions,
  * A stream-group member: join, fetch, commit exactly what it was given, again; it rejoins when its session is
  * gone (a coordinator failover forgets sessions) and now and then crashes without leaving.
  */
-async function member(ctx: WorkloadContext, o: GroupWorkloadOptions, m: number): Promise<void> {
+async function member(ctx: WorkloadContext, o: GroupWorkloadOptions, m: number, on: () => boolean): Promise<void> {
   const random = ctx.random(3000 + m);
   let memberId: string | undefined;
   let life = 0;
   // the next offset after what this member received, per partition: sent with each fetch, so a fetch whose answer
   // was lost (client-cuts) is served again instead of skipped
   const received = new Map<number, number>();
-  while (ctx.running) {
+  while (on()) {
     const node = ctx.pick(random);
     if (node === undefined) {
       await ctx.pause(50);
@@ -79,9 +79,9 @@ async function member(ctx: WorkloadContext, o: GroupWorkloadOptions, m: number):
 }
 
 /** Reads the group's committed offsets (describe) now and then: observations for the never-regress check. */
-async function describer(ctx: WorkloadContext, o: GroupWorkloadOptions): Promise<void> {
+async function describer(ctx: WorkloadContext, o: GroupWorkloadOptions, on: () => boolean): Promise<void> {
   const random = ctx.random(3999);
-  while (ctx.running) {
+  while (on()) {
     const node = ctx.pick(random);
     if (node !== undefined) await describe(ctx, o, node);
     await ctx.pause(300);
@@ -94,6 +94,19 @@ export async function describe(ctx: WorkloadContext, o: GroupWorkloadOptions, no
   return d.type === 'ok' ? committedOf(d.body, o.topic) : undefined;
 }
 
-export function startGroups(ctx: WorkloadContext, o: GroupWorkloadOptions): Array<Promise<void>> {
-  return [...Array.from({length: o.members}, (_, m) => member(ctx, o, m)), describer(ctx, o)];
+/**
+ * Starts the members and the describer. `stop` ends them and waits until every call in flight has its answer: the
+ * final describe must come after the last commit, or a commit acknowledged after it would look lost.
+ */
+export function startGroups(ctx: WorkloadContext, o: GroupWorkloadOptions): {loops: Array<Promise<void>>; stop(): Promise<void>} {
+  let stopped = false;
+  const on = (): boolean => ctx.running && !stopped;
+  const loops = [...Array.from({length: o.members}, (_, m) => member(ctx, o, m, on)), describer(ctx, o, on)];
+  return {
+    loops,
+    stop: async () => {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
 }
