@@ -1,11 +1,11 @@
-import {randomBytes} from 'node:crypto';
+import {randomHex} from '../../util/random-hex.js';
 
 /**
  * A lease id names the partition (by storage id), the offset and the delivery, plus a random part so it cannot be
  * guessed: `L<pid>.<offset>.<delivery>.<nonce>`. The broker finds the message from the id alone.
  */
 export function leaseId(pid: number, offset: number, delivery: number): string {
-  return `L${pid}.${offset}.${delivery}.${randomBytes(6).toString('hex')}`;
+  return `L${pid}.${offset}.${delivery}.${randomHex(6)}`;
 }
 
 export function parseLeaseId(id: string): {pid: number; offset: number; delivery: number} | undefined {

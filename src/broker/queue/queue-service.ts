@@ -7,6 +7,7 @@ import type {PartitionLog} from '../partition.js';
 import {Waiters} from '../waiters.js';
 import {dlqTopicName} from './dead-letter.js';
 import {leaseId, parseLeaseId} from './lease-id.js';
+import {readOffsets} from './read-offsets.js';
 import type {OutboxItem} from './outbox.js';
 import {ProcessedWaiters, type ProcessedState} from './processed.js';
 import {deadLetterItems, leaseInfoOf, receiptOf} from './queue-effects.js';
@@ -233,7 +234,8 @@ export class QueueService {
         const v = this.view(group, log);
         const [c] = v.take(now, 1);
         if (!c) continue;
-        picked.set(log, [...(picked.get(log) ?? []), {...c, before: v.rows.get(c.offset)?.deliveries ?? 0}]);
+        const list = picked.get(log) ?? picked.set(log, []).get(log)!;
+        list.push({...c, before: v.rows.get(c.offset)?.deliveries ?? 0});
         total++;
         progress = true;
         // hold it so that this loop's next pass does not take it again
@@ -245,9 +247,10 @@ export class QueueService {
     for (const [log, cands] of picked) {
       const v = this.view(group, log);
       const rows: QueueRow[] = [];
+      const stored = readOffsets(log, cands.map((c) => c.offset));
       for (const c of cands) {
-        const m = log.read(c.offset, {maxMessages: 1, maxBytes: 1})[0];
-        if (!m || m.offset !== c.offset) {
+        const m = stored.get(c.offset);
+        if (!m) {
           // gone to retention meanwhile: drop the placeholder, the floor moves past it
           v.rows.delete(c.offset);
           v.advanceFloor();
@@ -423,3 +426,4 @@ export class QueueService {
     return this.views.get(group);
   }
 }
+
