@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import {afterEach} from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import {Broker} from '../../src/broker/broker.js';
@@ -57,4 +58,20 @@ export async function waitFor<T>(fn: () => T | Promise<T>, opts: {timeoutMs?: nu
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 25));
   }
+}
+
+/**
+ * For a describe block: a `start` that starts test brokers (as startTestBroker) and stops and purges every one of
+ * them after each test, whatever the test left running.
+ */
+export function useTestBrokers(): (...args: Parameters<typeof startTestBroker>) => Promise<TestBroker> {
+  const started: TestBroker[] = [];
+  afterEach(async () => {
+    for (const b of started.splice(0)) await b.stop({purge: true}).catch(() => {});
+  });
+  return async (...args) => {
+    const b = await startTestBroker(...args);
+    started.push(b);
+    return b;
+  };
 }

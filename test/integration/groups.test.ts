@@ -1,18 +1,10 @@
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {Consumer, MqClient, Producer} from '../../src/index.js';
 import {ManualClock} from '../../src/util/clock.js';
-import {startTestBroker, waitFor, type TestBroker} from '../helpers/broker.js';
+import {useTestBrokers, waitFor, type TestBroker} from '../helpers/broker.js';
 
 describe('consumer groups', () => {
-  const started: TestBroker[] = [];
-  const start = async (...args: Parameters<typeof startTestBroker>): Promise<TestBroker> => {
-    const b = await startTestBroker(...args);
-    started.push(b);
-    return b;
-  };
-  afterEach(async () => {
-    for (const b of started.splice(0)) await b.stop({purge: true}).catch(() => {});
-  });
+  const start = useTestBrokers();
 
   it('join, fetch, commit and describe lag; commits survive a restart', async () => {
     const b = await start();

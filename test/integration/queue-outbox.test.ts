@@ -1,4 +1,4 @@
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import type {Broker} from '../../src/broker/broker.js';
 import type {QueueOp} from '../../src/broker/queue/queue-types.js';
 import {Payload, encodeJson} from '../../src/cluster/codec.js';
@@ -6,22 +6,14 @@ import {MqError} from '../../src/errors.js';
 import type {MqClient} from '../../src/index.js';
 import {QueueStatus} from '../../src/storage/index.js';
 import {ManualClock} from '../../src/util/clock.js';
-import {startTestBroker, waitFor, type TestBroker} from '../helpers/broker.js';
+import {useTestBrokers, waitFor, type TestBroker} from '../helpers/broker.js';
 
 /**
  * Work-queue findings of the chaos suite (docs/reliability.md, findings 2, 6 and 9), each reproduced on a real
  * in-process broker by forcing the interleaving the chaos runs hit by chance.
  */
 describe('work queues across failed writes and changes of leader', () => {
-  const started: TestBroker[] = [];
-  const start = async (...args: Parameters<typeof startTestBroker>): Promise<TestBroker> => {
-    const b = await startTestBroker(...args);
-    started.push(b);
-    return b;
-  };
-  afterEach(async () => {
-    for (const b of started.splice(0)) await b.stop({purge: true}).catch(() => {});
-  });
+  const start = useTestBrokers();
 
   async function queue(c: MqClient, topic: string, group: string, extra: Record<string, unknown> = {}): Promise<void> {
     await c.createTopic({name: topic, partitions: 1});

@@ -1,22 +1,14 @@
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {MqClient, Worker, type WireDelivery} from '../../src/index.js';
 import {ManualClock} from '../../src/util/clock.js';
-import {startTestBroker, waitFor, type TestBroker} from '../helpers/broker.js';
+import {useTestBrokers, waitFor, type TestBroker} from '../helpers/broker.js';
 
 const SWEEP = 250;
 
 describe('work queues', () => {
-  const started: TestBroker[] = [];
-  const start = async (...args: Parameters<typeof startTestBroker>): Promise<TestBroker> => {
-    const b = await startTestBroker(...args);
-    started.push(b);
-    return b;
-  };
-  afterEach(async () => {
-    for (const b of started.splice(0)) await b.stop({purge: true}).catch(() => {});
-  });
+  const start = useTestBrokers();
 
   async function queue(c: MqClient, topic: string, group: string, extra: Record<string, unknown> = {}, partitions = 1): Promise<void> {
     await c.createTopic({name: topic, partitions});

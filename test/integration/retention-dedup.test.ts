@@ -1,18 +1,10 @@
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import type {WireProduceOk} from '../../src/client/index.js';
 import {ManualClock} from '../../src/util/clock.js';
-import {startTestBroker, waitFor, type TestBroker} from '../helpers/broker.js';
+import {useTestBrokers, waitFor, type TestBroker} from '../helpers/broker.js';
 
 describe('broker - retention, de-duplication across retention and restarts, group commit', () => {
-  const started: TestBroker[] = [];
-  const start = async (...args: Parameters<typeof startTestBroker>): Promise<TestBroker> => {
-    const b = await startTestBroker(...args);
-    started.push(b);
-    return b;
-  };
-  afterEach(async () => {
-    for (const b of started.splice(0)) await b.stop({purge: true}).catch(() => {});
-  });
+  const start = useTestBrokers();
 
   it('keeps at most max_messages per partition (the seed\'s 1000-row cap) and reports the new log start', async () => {
     const b = await start();
