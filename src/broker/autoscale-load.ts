@@ -42,8 +42,8 @@ export function partitionLoad(src: LoadSources, log: PartitionLog): PartitionLoa
     const v = src.queues.view(g, log);
     let leased = 0;
     let done = 0;
-    for (const [offset, r] of v.rows) {
-      if (r.status === QueueStatus.Leased && !v.deadPending.has(offset)) leased++;
+    for (const r of v.rows.values()) {
+      if (r.status === QueueStatus.Leased) leased++;
       else if (r.status !== QueueStatus.Waiting) done++;
     }
     inFlight += leased;

@@ -30,23 +30,6 @@ function streamGroup(broker: Broker, def: GroupDefinition): GroupStatus {
   };
 }
 
-/**
- * Rows by state, leaving out messages on their way to the dead-letter topic: they still hold their lease row until
- * the move commits, but are no longer in flight: they count as dead-lettered, and as done for the lag.
- */
-function queueCounts(v: QueuePartition): {inFlight: number; waiting: number; doneAhead: number} {
-  let inFlight = 0;
-  let waiting = 0;
-  let doneAhead = 0;
-  for (const [offset, r] of v.rows) {
-    if (v.deadPending.has(offset)) doneAhead++;
-    else if (r.status === QueueStatus.Leased) inFlight++;
-    else if (r.status === QueueStatus.Waiting) waiting++;
-    else doneAhead++;
-  }
-  return {inFlight, waiting, doneAhead};
-}
-
 /** Queue groups: the same figures as `GET /v1/groups/{g}` (routes/groups.ts, describeQueue): the backlog is the lag. */
 function queueGroup(broker: Broker, def: GroupDefinition): GroupStatus {
   const q = broker.queues.service;
@@ -55,9 +38,9 @@ function queueGroup(broker: Broker, def: GroupDefinition): GroupStatus {
   let dead = 0;
   const partitions: GroupPartitionStatus[] = q.partitionsOf(def.name).map((log) => {
     const v = q.view(def.name, log);
-    const c = queueCounts(v);
+    const c = v.counts();
     waiting += c.waiting;
-    dead += v.deadLettered + v.deadPending.size;
+    dead += v.deadLettered;
     return {
       topic: log.topic,
       partition: log.number,

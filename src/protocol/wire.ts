@@ -167,6 +167,26 @@ export interface WireGroupDescription extends WireGroup {
   lag: number;
 }
 
+/** `GET /v1/groups/{g}` of a queue group: per partition where it stands, with the totals. */
+export interface WireQueueGroupDescription extends WireGroup {
+  partitions: Array<
+    WireTopicPartition & {
+      /** Everything below is acked or dead-lettered. */
+      acked_below: number;
+      high_watermark: number;
+      /** Not acked yet, leased ones included. */
+      backlog: number;
+      in_flight: number;
+      waiting_redelivery: number;
+      /** Dead-lettered, with the copy not yet written to the dead-letter topic. */
+      dead_letter_pending: number;
+      dead_lettered_since_start: number;
+    }
+  >;
+  backlog: number;
+  in_flight: number;
+}
+
 export interface WireJoin {
   member_id: string;
   generation: number;

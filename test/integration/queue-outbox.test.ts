@@ -3,7 +3,7 @@ import type {Broker} from '../../src/broker/broker.js';
 import type {QueueOp} from '../../src/broker/queue/queue-types.js';
 import {Payload, encodeJson} from '../../src/cluster/codec.js';
 import {MqError} from '../../src/errors.js';
-import type {MqClient} from '../../src/index.js';
+import type {MqClient, WireQueueGroupDescription} from '../../src/index.js';
 import {QueueStatus} from '../../src/storage/index.js';
 import {ManualClock} from '../../src/util/clock.js';
 import {useTestBrokers, waitFor, type TestBroker} from '../helpers/broker.js';
@@ -70,6 +70,29 @@ describe('work queues across failed writes and changes of leader', () => {
     const page = await c.receipts('P1', {waitMs: 5000});
     expect(page.receipts.map((r) => r.state)).toEqual(['dead_lettered']);
     expect(storedRow(b.broker, 'pay', 'billing', 0)?.status ?? 'below the floor').not.toBe(QueueStatus.Acked);
+  });
+
+  it('counts a dead letter as pending until its copy is written to the dead-letter topic', async () => {
+    const b = await start();
+    const c = b.client;
+    await queue(c, 'mail', 'senders', {max_deliveries: 1});
+    await c.produceOne('mail', {id: 'm-1', value: 1});
+    // the dead-letter topic cannot be created yet: the copy waits in the partition's outbox
+    const ensureTopic = b.broker.ensureTopic.bind(b.broker);
+    let attempts = 0;
+    b.broker.ensureTopic = () => {
+      attempts++;
+      return Promise.reject(new MqError('UNAVAILABLE', 'no metadata leader (test)'));
+    };
+    const [m] = await c.lease('senders', {waitMs: 2000});
+    await c.nack('senders', m!.lease_id);
+    await waitFor(() => attempts > 0, {what: 'a relay attempt'});
+    const pending = (await c.describeGroup('senders')) as unknown as WireQueueGroupDescription;
+    expect(pending.partitions[0]).toMatchObject({dead_letter_pending: 1, dead_lettered_since_start: 1});
+    b.broker.ensureTopic = ensureTopic;
+    await waitFor(async () => (await c.describeTopic('mail.dlq').catch(() => undefined))?.messages === 1, {what: 'the dead letter', timeoutMs: 15_000});
+    const relayed = (await c.describeGroup('senders')) as unknown as WireQueueGroupDescription;
+    expect(relayed.partitions[0]!.dead_letter_pending).toBe(0);
   });
 
   it('decides conflicting queue entries in the log: the first to apply wins, the second changes nothing (finding 9)', async () => {

@@ -67,6 +67,14 @@ export const outboxStore = {
     for (const [k] of store.listMeta(PREFIX)) pids.add(Number(k.slice(PREFIX.length, k.indexOf('/', PREFIX.length))));
     return [...pids];
   },
+  /** Dead letters of a group decided here and not yet written to their dead-letter topic. */
+  pendingDeadLetters(store: LogStore, pid: number, group: string): number {
+    let n = 0;
+    for (const [k, v] of store.listMeta(outboxPrefix(pid))) {
+      if (k.includes('/d/') && (JSON.parse(v) as OutboxItem & {dlq?: DeadLetterCopy}).dlq?.group === group) n++;
+    }
+    return n;
+  },
   /** For a partition snapshot: the whole outbox. */
   entries(store: LogStore, pid: number): Array<[string, string]> {
     return store.listMeta(outboxPrefix(pid));

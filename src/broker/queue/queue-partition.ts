@@ -43,11 +43,6 @@ export class QueuePartition {
   /** Priorities of messages with rows (rows do not store them). */
   readonly priorities = new Map<number, number>();
   readonly leaseDeadlines = new Map<number, number>();
-  /**
-   * Offsets waiting for their dead-letter copy to be written. Always empty now: a dead letter is recorded as dead in
-   * the queue entry that decides it, and its copy is relayed from the partition's outbox (outbox.ts).
-   */
-  readonly deadPending = new Set<number>();
   private readonly ready = new Heap<Ready>(byPriorityThenOffset);
   private readonly delayed = new Heap<Ready & {at: number}>((a, b) => a.at < b.at);
   private readonly leases = new Heap<Lease>((a, b) => a.deadline < b.deadline);
@@ -69,7 +64,7 @@ export class QueuePartition {
   reload(now: number, mono: number, leaseMs: number): void {
     const {logStart} = this.source.bounds();
     this.floor = Math.max(this.source.floor() ?? logStart, logStart);
-    for (const c of [this.rows, this.priorities, this.leaseDeadlines, this.pulled, this.deadPending]) c.clear();
+    for (const c of [this.rows, this.priorities, this.leaseDeadlines, this.pulled]) c.clear();
     this.ready.clear();
     this.delayed.clear();
     this.leases.clear();
@@ -103,7 +98,7 @@ export class QueuePartition {
   }
 
   private isFresh(offset: number): boolean {
-    return !this.rows.has(offset) && !this.deadPending.has(offset);
+    return !this.rows.has(offset);
   }
 
   /** Moves delayed messages whose time has come to ready; returns leases that ran out (the caller decides their fate). */
@@ -172,7 +167,7 @@ export class QueuePartition {
       const r = this.ready.pop()!;
       if (r.offset < this.floor || r.offset < logStart) continue;
       const row = this.rows.get(r.offset);
-      if (this.deadPending.has(r.offset) || (row && row.status !== QueueStatus.Waiting)) continue;
+      if (row && row.status !== QueueStatus.Waiting) continue;
       if (row && row.until > now) {
         this.delayed.push({...r, at: row.until});
         continue;
@@ -208,7 +203,6 @@ export class QueuePartition {
   markDone(offset: number, row: QueueRow): number {
     this.rows.set(offset, row);
     this.leaseDeadlines.delete(offset);
-    this.deadPending.delete(offset);
     if (row.status === QueueStatus.Dead) this.deadLettered++;
     return this.advanceFloor();
   }
@@ -230,7 +224,7 @@ export class QueuePartition {
     return this.floor;
   }
 
-  counts(): {inFlight: number; waiting: number; doneAhead: number; deadPending: number} {
+  counts(): {inFlight: number; waiting: number; doneAhead: number} {
     let inFlight = 0;
     let waiting = 0;
     let doneAhead = 0;
@@ -239,6 +233,6 @@ export class QueuePartition {
       else if (r.status === QueueStatus.Waiting) waiting++;
       else doneAhead++;
     }
-    return {inFlight, waiting, doneAhead, deadPending: this.deadPending.size};
+    return {inFlight, waiting, doneAhead};
   }
 }

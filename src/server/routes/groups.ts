@@ -7,6 +7,7 @@ import {clientGone, jsonObjectBody, onlyParams, sendJson} from '../http-util.js'
 import {placedMessageJson} from '../wire-format.js';
 import {parseBody} from './body.js';
 import {queueFetch} from './queue.js';
+import {outboxStore} from '../../broker/queue/outbox.js';
 
 const int = z.number().int();
 const nonNeg = int.nonnegative();
@@ -219,7 +220,7 @@ function describeQueue(broker: Broker, def: GroupDefinition) {
       backlog: Math.max(0, log.highWatermark - v.floor - c.doneAhead),
       in_flight: c.inFlight,
       waiting_redelivery: c.waiting,
-      dead_letter_pending: c.deadPending,
+      dead_letter_pending: outboxStore.pendingDeadLetters(broker.store, log.pid, def.name),
       dead_lettered_since_start: v.deadLettered,
     };
   });
