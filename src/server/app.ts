@@ -17,7 +17,7 @@ import {opsRoutes} from './routes/ops.js';
 import {topicRoutes} from './routes/topics.js';
 import {tokenRoutes} from './routes/tokens.js';
 import {installAuth} from '../security/auth-hook.js';
-import {clientErrorHandler, headersCountHook, httpServerOptions} from './limits.js';
+import {clientErrorHandler, headersCountHook, httpServerOptions, refuseOversizedContinue} from './limits.js';
 
 /** Routes by path pattern, so that a known path with the wrong method answers 405 with Allow, not 404. */
 const KNOWN: Array<[RegExp, string]> = [
@@ -88,6 +88,7 @@ export function buildApp(broker: Broker, opts: AppOptions): FastifyInstance {
     ...(opts.https ? ({https: {...httpServerOptions(cfg), ...opts.https, minVersion: 'TLSv1.2'}} as object) : {}),
   });
   app.server.maxHeadersCount = cfg.httpHeadersCountMax + 1;
+  refuseOversizedContinue(app.server, Math.max(cfg.requestBytesMax, 1024 * 1024));
   app.addHook('onRequest', headersCountHook(cfg.httpHeadersCountMax));
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', {parseAs: 'buffer'}, (_req, body, done) => done(null, body));
