@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import {z} from 'zod';
 import {MqError} from '../errors.js';
 import {DEFAULT_LIMITS} from './limits.js';
+import {envNameWith, mergeLayers} from './layered.js';
 import {checkTlsSettings} from '../security/tls-settings.js';
 import {checkAuthSettings} from '../security/auth-settings.js';
 
@@ -147,20 +147,7 @@ export type BrokerConfig = Readonly<z.infer<typeof brokerConfigSchema>>;
 type Key = keyof z.infer<typeof brokerConfigSchema>;
 
 /** MQ_DATA_DIR for dataDir: every setting has an environment variable derived from its name. */
-export function envName(key: string): string {
-  return `MQ_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
-}
-
-function coerceEnv(key: Key, raw: string): unknown {
-  const sample = (BROKER_DEFAULTS as Record<string, unknown>)[key];
-  if (typeof sample === 'number') return raw.trim() === '' ? Number.NaN : Number(raw);
-  if (typeof sample === 'boolean') {
-    if (/^(1|true|yes|on)$/i.test(raw)) return true;
-    if (/^(0|false|no|off)$/i.test(raw)) return false;
-    return raw;
-  }
-  return raw;
-}
+export const envName = envNameWith('MQ_');
 
 export interface ConfigSources {
   /** Explicit flags (highest precedence); undefined values are ignored. */
@@ -172,29 +159,15 @@ export interface ConfigSources {
 
 /** Defaults < config file < environment < flags, validated once and frozen. */
 export function resolveBrokerConfig(sources: ConfigSources = {}): BrokerConfig {
-  const keys = Object.keys(brokerConfigSchema.shape) as Key[];
-  const merged: Record<string, unknown> = {...BROKER_DEFAULTS};
   const env = sources.env ?? {};
-  const file = sources.configFile ?? env.MQ_CONFIG;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new MqError('INVALID_CONFIG', `cannot read config file ${file}: ${(error as Error).message}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new MqError('INVALID_CONFIG', `config file ${file} must hold a JSON object`);
-    }
-    Object.assign(merged, parsed);
-  }
-  for (const key of keys) {
-    const raw = env[envName(key)];
-    if (raw !== undefined) merged[key] = coerceEnv(key, raw);
-  }
-  for (const [key, value] of Object.entries(sources.flags ?? {})) {
-    if (value !== undefined) merged[key] = value;
-  }
+  const merged = mergeLayers({
+    defaults: BROKER_DEFAULTS,
+    keys: Object.keys(brokerConfigSchema.shape),
+    env,
+    envName,
+    configFile: sources.configFile ?? env.MQ_CONFIG,
+    flags: sources.flags,
+  });
   const result = brokerConfigSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;

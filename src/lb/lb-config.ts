@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import {z} from 'zod';
+import {envNameWith, mergeLayers} from '../config/layered.js';
 import {MqError} from '../errors.js';
 import {checkLbTls} from './lb-tls.js';
 
@@ -93,16 +93,7 @@ export type LbConfig = Readonly<z.infer<typeof lbConfigSchema>>;
 type Key = keyof z.infer<typeof lbConfigSchema>;
 
 /** MQ_LB_HEALTH_INTERVAL_MS for healthIntervalMs: the lb's variables never collide with the broker's MQ_LISTEN etc. */
-export function lbEnvName(key: string): string {
-  return `MQ_LB_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
-}
-
-function coerceEnv(key: Key, raw: string): unknown {
-  const sample = (LB_DEFAULTS as Record<string, unknown>)[key];
-  if (Array.isArray(sample)) return raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (typeof sample === 'number') return raw.trim() === '' ? Number.NaN : Number(raw);
-  return raw;
-}
+export const lbEnvName = envNameWith('MQ_LB_');
 
 export interface LbConfigSources {
   flags?: Partial<Record<Key, unknown>>;
@@ -114,26 +105,14 @@ export interface LbConfigSources {
 /** Defaults < config file < MQ_LB_* environment < flags, validated once and frozen (the broker's precedence). */
 export function resolveLbConfig(sources: LbConfigSources = {}): LbConfig {
   const env = sources.env ?? {};
-  const merged: Record<string, unknown> = {...LB_DEFAULTS};
-  const file = sources.configFile ?? env.MQ_LB_CONFIG;
-  if (file) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new MqError('INVALID_CONFIG', `cannot read config file ${file}: ${(error as Error).message}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new MqError('INVALID_CONFIG', `config file ${file} must hold a JSON object`);
-    Object.assign(merged, parsed);
-  }
-  for (const key of Object.keys(lbConfigSchema.shape) as Key[]) {
-    const raw = env[lbEnvName(key)];
-    if (raw !== undefined) merged[key] = coerceEnv(key, raw);
-  }
-  for (const [key, value] of Object.entries(sources.flags ?? {})) {
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    merged[key] = value;
-  }
+  const merged = mergeLayers({
+    defaults: LB_DEFAULTS,
+    keys: Object.keys(lbConfigSchema.shape),
+    env,
+    envName: lbEnvName,
+    configFile: sources.configFile ?? env.MQ_LB_CONFIG,
+    flags: sources.flags,
+  });
   const result = lbConfigSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
