@@ -1,7 +1,5 @@
 import type {Broker} from '../broker/broker.js';
 import type {GroupDefinition} from '../broker/groups/index.js';
-import type {QueuePartition} from '../broker/queue/queue-partition.js';
-import {QueueStatus} from '../storage/types.js';
 import type {GroupPartitionStatus, GroupStatus} from './status-model.js';
 
 /** Stream groups: lag is what lies after the committed offset (or `from`, before the first commit). */
