@@ -1,7 +1,7 @@
 import {MqClient, type Acks} from '../client/client.js';
 import {Worker} from '../client/worker.js';
 import {MqError} from '../errors.js';
-import type {WireFetchResponse, WireProduceResponse} from '../protocol/wire.js';
+import type {WireConfirm, WireFetchResponse, WireProduceResponse} from '../protocol/wire.js';
 import type {BenchMessage, BenchTarget, PrepareSpec, Received, TargetConsumer, TargetProducer} from './target.js';
 
 export interface MqTargetOptions {
@@ -127,19 +127,25 @@ export class MqTarget implements BenchTarget {
     };
   }
 
+  /** A worker that acks each batch with the request that leases the next (ackAndLease), the last one on close. */
   async worker(index: number): Promise<TargetConsumer> {
     const group = this.queueGroup;
+    let unacked: string[] = [];
+    const check = (results: WireConfirm[]): void => {
+      const failed = results.find((r) => 'error' in r);
+      if (failed && 'error' in failed) throw new MqError('INTERNAL', `ack failed: ${failed.error.code} ${failed.error.message}`);
+    };
     return {
       poll: async (max, waitMs, want) => {
-        const leased = await this.client.lease(group, {consumer: `bench-${index}`, maxMessages: max, waitMs});
-        if (leased.length > 0) {
-          const results = await this.client.ack(group, leased.map((m) => m.lease_id));
-          const failed = results.find((r) => 'error' in r);
-          if (failed && 'error' in failed) throw new MqError('INTERNAL', `ack failed: ${failed.error.code} ${failed.error.message}`);
-        }
-        return valuesOf(leased, want, {count: leased.length, bytes: 0});
+        const {messages, acked} = await this.client.ackAndLease(group, unacked, {consumer: `bench-${index}`, maxMessages: max, waitMs});
+        check(acked);
+        unacked = messages.map((m) => m.lease_id);
+        return valuesOf(messages, want, {count: messages.length, bytes: 0});
       },
-      close: async () => {},
+      close: async () => {
+        if (unacked.length > 0) check(await this.client.ack(group, unacked));
+        unacked = [];
+      },
     };
   }
 

@@ -303,6 +303,16 @@ export class MqClient {
     return (await this.post<{messages: WireDelivery[]}>(this.groupPath(group, 'fetch'), body, {waitMs: opts.waitMs, signal: opts.signal})).messages;
   }
 
+  /**
+   * Acks `ack` (the previous batch) and leases the next batch in one request: one round trip, and on the broker the
+   * acks and the new leases share a commit. A failed ack is one of `acked`'s results; the leases come all the same.
+   */
+  async ackAndLease(group: string, ack: readonly string[], opts: {consumer?: string; maxMessages?: number; waitMs?: number; leaseMs?: number; signal?: AbortSignal} = {}): Promise<{messages: WireDelivery[]; acked: WireConfirm[]}> {
+    const body = {consumer: opts.consumer, max_messages: opts.maxMessages, wait_ms: opts.waitMs, lease_ms: opts.leaseMs, ...(ack.length > 0 ? {ack} : {})};
+    const r = await this.post<{messages: WireDelivery[]; acked?: {results: WireConfirm[]}}>(this.groupPath(group, 'fetch'), body, {waitMs: opts.waitMs, signal: opts.signal});
+    return {messages: r.messages, acked: r.acked?.results ?? []};
+  }
+
   private async confirm(group: string, op: 'ack' | 'progress' | 'nack', leaseIds: string | string[], extra: Record<string, unknown>): Promise<WireConfirm[]> {
     if (typeof leaseIds === 'string') {
       const r = await this.post<{lease_id: string; status: 'acked'}>(this.groupPath(group, op), {lease_id: leaseIds, ...extra});

@@ -89,10 +89,17 @@ describe('cluster - three broker processes', {timeout: 60_000}, () => {
 
     // a queue group leases from every partition leader through any broker, and acks go back to each leader
     expect((await post(c.url(1), '/v1/groups', {name: 'workers', topics: ['orders'], mode: 'queue'})).status).toBe(201);
-    const fetched = await post(c.url(2), '/v1/groups/workers/fetch', {max_messages: 200});
-    expect(fetched.body.messages).toHaveLength(120);
-    const acked = await post(c.url(3), '/v1/groups/workers/ack', {lease_ids: fetched.body.messages.map((m: {lease_id: string}) => m.lease_id)});
+    const leaseIds = (r: {body: {messages: Array<{lease_id: string}>}}): string[] => r.body.messages.map((m) => m.lease_id);
+    const fetched = await post(c.url(2), '/v1/groups/workers/fetch', {max_messages: 100});
+    expect(fetched.body.messages).toHaveLength(100);
+    // the next fetch acks the first batch (on each lease's leader) and leases the rest
+    const rest = await post(c.url(3), '/v1/groups/workers/fetch', {max_messages: 200, ack: leaseIds(fetched)});
+    expect(rest.body.acked).toMatchObject({errors: 0});
+    expect(rest.body.acked.results).toHaveLength(100);
+    expect(rest.body.messages).toHaveLength(20);
+    const acked = await post(c.url(1), '/v1/groups/workers/ack', {lease_ids: leaseIds(rest)});
     expect(acked.body.errors).toBe(0);
+    expect((await post(c.url(2), '/v1/groups/workers/fetch', {max_messages: 200})).body.messages).toEqual([]);
 
     await expectReplicasIdentical(c, 'orders', 3);
     const healthy = await until(async () => {

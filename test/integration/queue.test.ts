@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import {describe, expect, it} from 'vitest';
-import {MqClient, Worker, type WireDelivery} from '../../src/index.js';
+import {MqClient, Worker, type WireDelivery, type WireQueueGroupDescription} from '../../src/index.js';
 import {ManualClock} from '../../src/util/clock.js';
 import {useTestBrokers, waitFor, type TestBroker} from '../helpers/broker.js';
 
@@ -63,6 +63,27 @@ describe('work queues', () => {
     const d = (await c.describeGroup('w')) as unknown as {partitions: Array<{acked_below: number}>};
     expect(d.partitions[0]!.acked_below).toBe(2);
     await expect(c.ack('w', 'L999.0.1.0123456789ab')).rejects.toMatchObject({code: 'LEASE_EXPIRED'});
+  });
+
+  it('acks the previous batch and leases the next in one request; a stale ack is reported, the leases still come', async () => {
+    const b = await start();
+    const c = b.client;
+    await queue(c, 'flow', 'w', {}, 2);
+    await c.produce('flow', [0, 1, 2, 3, 4, 5].map((i) => ({value: i, partition: i % 2})));
+    const first = await c.lease('w', {maxMessages: 2});
+    expect(first).toHaveLength(2);
+    const next = await c.ackAndLease('w', [...first.map((m) => m.lease_id), 'L1.999.1.000000000000'], {maxMessages: 10});
+    expect(next.acked.slice(0, 2)).toEqual(first.map((m) => ({lease_id: m.lease_id, status: 'acked'})));
+    expect(next.acked[2]).toMatchObject({lease_id: 'L1.999.1.000000000000', error: {code: expect.any(String)}});
+    // the four not leased before, and not the two just acked
+    expect(next.messages.map((m) => m.value).sort()).toEqual([0, 1, 2, 3, 4, 5].filter((v) => !first.some((m) => m.value === v)));
+    const last = await c.ackAndLease('w', next.messages.map((m) => m.lease_id), {maxMessages: 10});
+    expect(last.acked.every((r) => 'status' in r && r.status === 'acked')).toBe(true);
+    expect(last.messages).toEqual([]);
+    const d = (await c.describeGroup('w')) as unknown as WireQueueGroupDescription;
+    expect(d).toMatchObject({backlog: 0, in_flight: 0});
+    // without acks the answer has no "acked" and the request is a plain lease
+    expect(await c.ackAndLease('w', [], {maxMessages: 1})).toEqual({messages: [], acked: []});
   });
 
   it('progress extends a lease; a nack with a delay comes back later and counts as a delivery', async () => {

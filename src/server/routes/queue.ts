@@ -17,6 +17,8 @@ export const queueFetchSchema = z.strictObject({
   max_messages: z.number().int().positive().optional(),
   wait_ms: nonNeg.optional(),
   lease_ms: z.number().int().min(100).max(12 * 3600_000).optional(),
+  /** Leases to ack first: a worker confirms its last batch and asks for the next in one round trip. */
+  ack: leases.optional(),
 });
 const ackSchema = z.strictObject({lease_id: z.string().max(128).optional(), lease_ids: leases.optional()});
 const progressSchema = z.strictObject({lease_id: z.string().max(128).optional(), lease_ids: leases.optional(), lease_ms: z.number().int().min(100).max(12 * 3600_000).optional()});
@@ -37,28 +39,35 @@ function idsOf(b: {lease_id?: string; lease_ids?: string[]}): {ids: string[]; si
   return b.lease_id !== undefined ? {ids: [b.lease_id], single: true} : {ids: b.lease_ids!, single: false};
 }
 
+function resultsJson(outcomes: ConfirmOutcome[]): string {
+  const results = outcomes.map((o) => ('error' in o ? {lease_id: o.leaseId, error: o.error.toBody().error} : {lease_id: o.leaseId, status: o.status}));
+  return JSON.stringify({results, errors: results.filter((r) => 'error' in r).length});
+}
+
 function answer(reply: FastifyReply, outcomes: ConfirmOutcome[], single: boolean): FastifyReply {
   if (single) {
     const o = outcomes[0]!;
     if ('error' in o) throw o.error;
     return sendJson(reply, 200, JSON.stringify({lease_id: o.leaseId, status: o.status}));
   }
-  const results = outcomes.map((o) => ('error' in o ? {lease_id: o.leaseId, error: o.error.toBody().error} : {lease_id: o.leaseId, status: o.status}));
-  return sendJson(reply, 200, JSON.stringify({results, errors: results.filter((r) => 'error' in r).length}));
+  return sendJson(reply, 200, resultsJson(outcomes));
+}
+
+/** In a cluster each lease's partition leader decides (queue-fanout.ts); a peer's call is for its own partitions. */
+function confirmVia(broker: Broker, req: FastifyRequest, group: string, kind: 'ack' | 'progress' | 'nack', ids: string[], extra: Record<string, unknown>, opts: {leaseMs?: number; delayMs?: number; error?: string} = {}): Promise<ConfirmOutcome[]> {
+  return broker.clustered && !localOnly(req) ? fanOutConfirm(broker, req, group, kind, ids, extra, opts) : broker.queues.service.confirm(group, kind, ids, opts);
 }
 
 /** Queue groups: fetch (leases), ack (final confirm), progress (temporary confirm), nack (redeliver, optionally later). */
 export function queueRoutes(app: FastifyInstance, broker: Broker): void {
-  const q = broker.queues.service;
   redriveRoute(app, broker);
   const body = <T>(schema: z.ZodType<T>, req: {body: unknown; headers: Record<string, unknown>; query: unknown}): T => {
     onlyParams(req.query as Record<string, unknown>, []);
     return parseBody(schema, jsonObjectBody(req as never));
   };
 
-  // in a cluster each lease's partition leader decides (queue-fanout.ts); a peer's call is for its own partitions
   const confirm = (req: FastifyRequest, group: string, kind: 'ack' | 'progress' | 'nack', ids: string[], extra: Record<string, unknown>, opts: {leaseMs?: number; delayMs?: number; error?: string} = {}): Promise<ConfirmOutcome[]> =>
-    broker.clustered && !localOnly(req) ? fanOutConfirm(broker, req, group, kind, ids, extra, opts) : q.confirm(group, kind, ids, opts);
+    confirmVia(broker, req, group, kind, ids, extra, opts);
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/ack', async (req, reply) => {
     const {ids, single} = idsOf(body(ackSchema, req));
@@ -103,10 +112,14 @@ export async function queueFetch(broker: Broker, group: string, raw: unknown, re
     leaseMs: b.lease_ms,
     signal: clientGone(reply),
   };
+  // the acks start first and the leases in the same turn, so both go into one group commit (one fsync); the acked
+  // messages are leased, so the fetch cannot hand them out again whichever applies first
+  const acking = b.ack ? confirmVia(broker, req, group, 'ack', b.ack, {}) : undefined;
   // in a cluster the group's partitions may be led by several brokers: lease from all of them
-  const items =
+  const leasing =
     broker.clustered && !localOnly(req) && otherLeaders(broker, group).length > 0
-      ? await fanOutFetch(broker, req, args, deliveryJson)
-      : (await broker.queues.service.fetch(group, args)).map(deliveryJson);
-  return sendJson(reply, 200, `{"messages":[${items.join(',')}]}`);
+      ? fanOutFetch(broker, req, args, deliveryJson)
+      : broker.queues.service.fetch(group, args).then((ds) => ds.map(deliveryJson));
+  const [acked, items] = await Promise.all([acking, leasing]);
+  return sendJson(reply, 200, `{"messages":[${items.join(',')}]${acked ? `,"acked":${resultsJson(acked)}` : ''}}`);
 }
