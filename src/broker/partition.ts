@@ -87,7 +87,7 @@ export class PartitionLog implements GroupStateMachine {
   }
 
   get term(): number {
-    return this.group?.node.status().term ?? 0;
+    return this.group?.node.basicStatus().term ?? 0;
   }
 
   /** Rebuilds the de-duplication window from the log: spilled records first (older offsets), then stored messages. */

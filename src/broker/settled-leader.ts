@@ -9,7 +9,7 @@ import type {PartitionLog} from './partition.js';
  * committed offsets, say, from before the last commits of the previous coordinator).
  */
 export function requireSettledLeader(log: PartitionLog): void {
-  const st = log.group?.node.status();
+  const st = log.group?.node.basicStatus();
   if (!st || st.role !== 'leader' || log.group.storage.term(st.applied) !== st.term) {
     throw new MqError('UNAVAILABLE', `${log.topic}/${log.number} has no settled leader here yet`, {leader: log.group?.leader ?? 0}, false);
   }

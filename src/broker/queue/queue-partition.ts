@@ -177,6 +177,12 @@ export class QueuePartition {
     return out;
   }
 
+  /** Holds a message taken for a lease being made, so that no other take gets it, until markLeased records the lease. */
+  hold(offset: number, priority: number): void {
+    this.rows.set(offset, {offset, status: QueueStatus.Leased, deliveries: 0, leaseId: null, until: 0, error: null});
+    this.priorities.set(offset, priority);
+  }
+
   markLeased(offset: number, priority: number, row: QueueRow, deadline: number): void {
     this.rows.set(offset, row);
     this.priorities.set(offset, priority);

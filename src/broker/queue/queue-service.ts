@@ -226,12 +226,15 @@ export class QueueService {
     const picked = new Map<PartitionLog, Array<{offset: number; priority: number; before: number}>>();
     let total = 0;
     const start = this.rotate++;
-    for (const log of logs) this.view(group, log).prepare(now, max);
+    // nothing below yields, so each partition's view stays the one looked up here
+    const views = logs.map((log) => this.view(group, log));
+    for (const v of views) v.prepare(now, max);
     for (let progress = true; progress && total < max; ) {
       progress = false;
       for (let k = 0; k < logs.length && total < max; k++) {
-        const log = logs[(start + k) % logs.length]!;
-        const v = this.view(group, log);
+        const i = (start + k) % logs.length;
+        const log = logs[i]!;
+        const v = views[i]!;
         const [c] = v.take(now, 1);
         if (!c) continue;
         const list = picked.get(log) ?? picked.set(log, []).get(log)!;
@@ -239,7 +242,7 @@ export class QueueService {
         total++;
         progress = true;
         // hold it so that this loop's next pass does not take it again
-        v.markLeased(c.offset, c.priority, {offset: c.offset, status: QueueStatus.Leased, deliveries: 0, leaseId: null, until: 0, error: null}, mono + leaseMs);
+        v.hold(c.offset, c.priority);
       }
     }
     const out: Delivery[] = [];

@@ -55,6 +55,14 @@ export class RawNode {
     return this.raft.id;
   }
 
+  /**
+   * The role, term and applied index without the rest of status() (which copies every follower's progress): hot
+   * paths such as a work-queue lease ask for these several times per message.
+   */
+  basicStatus(): {role: StateRole; term: number; applied: number} {
+    return {role: this.raft.role, term: this.raft.term, applied: this.raft.log.applied};
+  }
+
   tick(): void {
     this.raft.tick();
   }
