@@ -1,10 +1,9 @@
-import {afterEach, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import type {NodeId} from '../../src/cluster/raft/index.js';
 import type {ProtocolRange} from '../../src/cluster/transport/handshake.js';
-import {createTcpTransport, type RejectEvent, type TcpTransport} from '../../src/cluster/transport/tcp-transport.js';
+import {type RejectEvent, type TcpTransport} from '../../src/cluster/transport/tcp-transport.js';
 import type {GroupMessage} from '../../src/cluster/transport/types.js';
-import {silentLogger} from '../../src/observe/logger.js';
-import {SeededRandom} from '../../src/util/random.js';
+import {mesh, useTransports, waitUntil} from '../helpers/transport.js';
 
 /*
  * Rolling upgrades at the transport level: brokers that speak different ranges of peer protocol versions. A range
@@ -12,47 +11,13 @@ import {SeededRandom} from '../../src/util/random.js';
  * negotiating broker still talks to it, in both directions.
  */
 
-const HOST = '127.0.0.1';
 const SECRET = Buffer.from('test-secret-test-secret-32-bytes');
-const open: TcpTransport[] = [];
+const startWith = useTransports({clusterId: 'versions', secret: SECRET, reconnectBackoffMinMs: 20, reconnectBackoffMaxMs: 200});
+const start = (nodeId: NodeId, protocol: ProtocolRange): Promise<TcpTransport> => startWith(nodeId, {protocol});
+const waitFor = waitUntil;
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
 
-async function waitFor<T>(fn: () => T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-async function start(nodeId: NodeId, protocol: ProtocolRange): Promise<TcpTransport> {
-  const t = await createTcpTransport({
-    nodeId,
-    listen: {host: HOST, port: 0},
-    peers: new Map(),
-    clusterId: 'versions',
-    secret: SECRET,
-    info: {url: `http://broker-${nodeId}`, peerUrl: `tcp://broker-${nodeId}`},
-    logger: silentLogger,
-    random: new SeededRandom(nodeId),
-    connectTimeoutMs: 2_000,
-    reconnectBackoffMinMs: 20,
-    reconnectBackoffMaxMs: 200,
-    protocol,
-  });
-  open.push(t);
-  return t;
-}
-
-function mesh(ts: TcpTransport[]): void {
-  for (const a of ts) for (const b of ts) if (a.nodeId > b.nodeId) a.setPeer(b.nodeId, b.address());
-  for (const a of ts) for (const b of ts) if (a.nodeId < b.nodeId) a.setPeer(b.nodeId, b.address());
-}
 
 /** The version each pair agreed on, as each side reports it: "1-2:2" is node 1's view of its connection to 2. */
 function versions(ts: TcpTransport[]): string[] {

@@ -9,58 +9,26 @@ import type {Message, NodeId} from '../../src/cluster/raft/index.js';
 import {FrameReader, FrameType, encodeFrame, type Frame} from '../../src/cluster/transport/frames.js';
 import {PROTOCOL_V1, PROTOCOL_RANGE, checkHello, decodeReject, encodeGreeting, newNonce, type Greeting} from '../../src/cluster/transport/handshake.js';
 import {decodeMessages, encodeMessages} from '../../src/cluster/transport/message-codec.js';
-import {createTcpTransport, type RejectEvent, type TcpTransport, type TcpTransportOptions} from '../../src/cluster/transport/tcp-transport.js';
+import {type RejectEvent, type TcpTransport} from '../../src/cluster/transport/tcp-transport.js';
 import type {GroupMessage} from '../../src/cluster/transport/types.js';
-import {silentLogger} from '../../src/observe/logger.js';
-import {SeededRandom} from '../../src/util/random.js';
+import {connected, mesh, useTransports, waitUntil} from '../helpers/transport.js';
 
 const HOST = '127.0.0.1';
 const SECRET = Buffer.from('test-secret-test-secret-32-bytes');
 const CLUSTER = 'test-cluster';
-const open: TcpTransport[] = [];
 const rawSockets: net.Socket[] = [];
 const rawServers: net.Server[] = [];
+const start = useTransports({clusterId: CLUSTER, secret: SECRET});
+const waitFor = waitUntil;
 
 afterEach(async () => {
   for (const s of rawSockets.splice(0)) s.destroy();
   await Promise.all(rawServers.splice(0).map((s) => new Promise((r) => s.close(r))));
-  await Promise.all(open.splice(0).map((t) => t.close()));
 });
 
-async function waitFor<T>(fn: () => T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-async function start(nodeId: NodeId, over: Partial<TcpTransportOptions> = {}): Promise<TcpTransport> {
-  const t = await createTcpTransport({
-    nodeId,
-    listen: {host: HOST, port: 0},
-    peers: new Map(),
-    clusterId: CLUSTER,
-    secret: SECRET,
-    info: {url: `http://broker-${nodeId}`, peerUrl: `tcp://broker-${nodeId}`},
-    logger: silentLogger,
-    random: new SeededRandom(nodeId),
-    connectTimeoutMs: 2_000,
-    ...over,
-  });
-  open.push(t);
-  return t;
-}
 
-/** Acceptors learn their dialers first, so that no HELLO arrives before its sender is a known peer. */
-function mesh(ts: TcpTransport[]): void {
-  for (const a of ts) for (const b of ts) if (a.nodeId > b.nodeId) a.setPeer(b.nodeId, b.address());
-  for (const a of ts) for (const b of ts) if (a.nodeId < b.nodeId) a.setPeer(b.nodeId, b.address());
-}
 
-const connected = (t: TcpTransport, peer: NodeId): boolean => t.peers().find((p) => p.id === peer)?.connected ?? false;
 
 function inbox(t: TcpTransport): Array<[NodeId, GroupMessage[]]> {
   const got: Array<[NodeId, GroupMessage[]]> = [];

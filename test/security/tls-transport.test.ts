@@ -1,12 +1,11 @@
 import net from 'node:net';
-import {afterEach, beforeAll, describe, expect, test} from 'vitest';
+import {beforeAll, describe, expect, test} from 'vitest';
 import type {NodeId} from '../../src/cluster/raft/index.js';
-import {createTcpTransport, type RejectEvent, type TcpTransport, type TcpTransportOptions} from '../../src/cluster/transport/tcp-transport.js';
+import {type RejectEvent, type TcpTransport, type TcpTransportOptions} from '../../src/cluster/transport/tcp-transport.js';
 import type {GroupMessage} from '../../src/cluster/transport/types.js';
-import {silentLogger} from '../../src/observe/logger.js';
 import {makeDevCerts} from '../../src/security/cert-dev.js';
 import type {PeerTls} from '../../src/security/tls-settings.js';
-import {SeededRandom} from '../../src/util/random.js';
+import {connected, mesh, useTransports, waitUntil} from '../helpers/transport.js';
 
 /*
  * Mutual TLS on the peer transport, in process: brokers whose certificates the cluster's CA signed connect and carry
@@ -16,7 +15,6 @@ import {SeededRandom} from '../../src/util/random.js';
 
 const HOST = '127.0.0.1';
 const SECRET = Buffer.from('test-secret-test-secret-32-bytes');
-const open: TcpTransport[] = [];
 let good: PeerTls;
 let rogue: PeerTls;
 
@@ -28,45 +26,13 @@ beforeAll(() => {
   rogue = {cert: Buffer.from(b.cert), key: Buffer.from(b.key), ca: Buffer.from(a.ca)};
 });
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
+const startWith = useTransports({clusterId: 'tls-cluster', secret: SECRET, scheme: 'https', reconnectBackoffMaxMs: 100});
+const start = (nodeId: NodeId, tls: PeerTls | null, over: Partial<TcpTransportOptions> = {}): Promise<TcpTransport> => startWith(nodeId, {tls, ...over});
+const waitFor = waitUntil;
 
-async function start(nodeId: NodeId, tls: PeerTls | null, over: Partial<TcpTransportOptions> = {}): Promise<TcpTransport> {
-  const t = await createTcpTransport({
-    nodeId,
-    listen: {host: HOST, port: 0},
-    peers: new Map(),
-    clusterId: 'tls-cluster',
-    secret: SECRET,
-    info: {url: `https://broker-${nodeId}`, peerUrl: `tcp://broker-${nodeId}`},
-    logger: silentLogger,
-    random: new SeededRandom(nodeId),
-    connectTimeoutMs: 2_000,
-    reconnectBackoffMaxMs: 100,
-    tls,
-    ...over,
-  });
-  open.push(t);
-  return t;
-}
 
-function mesh(ts: TcpTransport[]): void {
-  for (const a of ts) for (const b of ts) if (a.nodeId > b.nodeId) a.setPeer(b.nodeId, b.address());
-  for (const a of ts) for (const b of ts) if (a.nodeId < b.nodeId) a.setPeer(b.nodeId, b.address());
-}
 
-const connected = (t: TcpTransport, peer: NodeId): boolean => t.peers().find((p) => p.id === peer)?.connected ?? false;
 
-async function waitFor<T>(fn: () => T, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function heartbeat(from: NodeId, to: NodeId): GroupMessage {
   return [7, {type: 'heartbeat', from, to, term: 2, commit: 5}];
