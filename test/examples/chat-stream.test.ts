@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {chromium, type Browser, type Page} from 'playwright-core';
 import {startLbProcess, type LbProcess} from '../../src/bench/lb-process.js';
 import {freePort, LocalCluster, until} from '../../src/bench/local-cluster.js';
@@ -64,17 +64,26 @@ const generatorErrors: string[] = [];
 
 /**
  * What the generators published for an answer. One generator answers a prompt; should it lose its lease (a broker
- * died), the prompt is delivered again and the answer published again under the same ids: the same words.
+ * died), the prompt is delivered again and the answer published again under the same ids: the same words. The page
+ * can show an answer's last event before the generator has its produce acknowledged (the stream delivers a committed
+ * message as soon as it commits), so this waits for the generator's record to be finished.
  */
-function generated(answer: string): GeneratedAnswer {
-  const finished = generators.map((g) => g.answers.get(answer)).filter((r) => r !== undefined && r.status !== 'streaming');
-  expect(finished.length, `finished generator records of ${answer}`).toBeGreaterThanOrEqual(1);
-  for (const r of finished) expect({status: r!.status, words: r!.words}).toEqual({status: finished[0]!.status, words: finished[0]!.words});
+async function generated(answer: string): Promise<GeneratedAnswer> {
+  const finishedRecords = (): GeneratedAnswer[] => generators.map((g) => g.answers.get(answer)).filter((r): r is GeneratedAnswer => r !== undefined && r.status !== 'streaming');
+  const finished = (await until(() => (finishedRecords().length > 0 ? finishedRecords() : undefined), 10_000, `a finished generator record of ${answer}`))!;
+  for (const r of finished) expect({status: r.status, words: r.words}).toEqual({status: finished[0]!.status, words: finished[0]!.words});
   return finished[0]!;
 }
 
+/** Pages a test opened; closed after it, passed or failed, so that no stream outlives its test. */
+const pages: Page[] = [];
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map((p) => p.close().catch(() => undefined)));
+});
+
 async function openChat(session: string): Promise<{page: Page; problems: string[]}> {
   const page = await browser.newPage();
+  pages.push(page);
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.goto(`${web.url}/?session=${session}`);
@@ -133,7 +142,8 @@ describe('examples/chat-stream - three brokers behind mq lb, the page in Chromiu
     const first = await page.waitForSelector('.answer').then((el) => el.getAttribute('data-answer'));
     await finished(page, first!, 'done');
 
-    process.stdout.write(`chat-stream: first answer, ${generated(first!).words.length} words in ${generated(first!).requests} produce requests (${WORD_PAUSE_MS} ms between words)\n`);
+    const firstRec = await generated(first!);
+    process.stdout.write(`chat-stream: first answer, ${firstRec.words.length} words in ${firstRec.requests} produce requests (${WORD_PAUSE_MS} ms between words)\n`);
     const held = hold.arm(12);
     await ask(page, 'and why can any broker serve the stream?');
     const second = await held.reached;
@@ -145,9 +155,9 @@ describe('examples/chat-stream - three brokers behind mq lb, the page in Chromiu
     await finished(page, second, 'done');
 
     expect(await page.$$eval('.user', (els) => els.map((e) => e.textContent))).toEqual(['what is a replicated log?', 'and why can any broker serve the stream?']);
-    expect(await answerText(page, first!)).toBe(generated(first!).words.join(' '));
-    expect(await answerText(page, second)).toBe(generated(second).words.join(' '));
-    expect(generated(second).words.length).toBe(ANSWER_WORDS);
+    expect(await answerText(page, first!)).toBe((await generated(first!)).words.join(' '));
+    expect(await answerText(page, second)).toBe((await generated(second)).words.join(' '));
+    expect((await generated(second)).words.length).toBe(ANSWER_WORDS);
     expect(await pageProblems(page)).toEqual([]);
     expect(problems).toEqual([]);
     // the stream needs the page's read token: without one the lb passes on the broker's 401
@@ -184,14 +194,15 @@ describe('examples/chat-stream - three brokers behind mq lb, the page in Chromiu
     held.release();
     await finished(page, answer, 'done');
 
-    expect(await answerText(page, answer)).toBe(generated(answer).words.join(' '));
-    expect(generated(answer).words.length).toBe(ANSWER_WORDS);
+    const rec = await generated(answer);
+    expect(await answerText(page, answer)).toBe(rec.words.join(' '));
+    expect(rec.words.length).toBe(ANSWER_WORDS);
     // the stream really broke and was opened again (on another broker: the victim is gone)
     expect(Number(await page.getAttribute('#conn', 'data-opens'))).toBeGreaterThan(opensBefore);
     expect(Number(await page.getAttribute('#conn', 'data-reopens'))).toBeGreaterThan(reopensBefore);
     expect(await pageProblems(page)).toEqual([]);
     expect(problems).toEqual([]);
-    process.stdout.write(`chat-stream: broker ${victim} (serving the page's stream) killed mid-answer; the page reopened its stream and shows all ${generated(answer).words.length} words once (the generators retried through ${generatorErrors.length} error(s))\n`);
+    process.stdout.write(`chat-stream: broker ${victim} (serving the page's stream) killed mid-answer; the page reopened its stream and shows all ${rec.words.length} words once (the generators retried through ${generatorErrors.length} error(s))\n`);
     await page.close();
   });
 
@@ -207,7 +218,7 @@ describe('examples/chat-stream - three brokers behind mq lb, the page in Chromiu
     held.release();
     await finished(page, answer, 'cancelled');
 
-    const rec = generated(answer);
+    const rec = await generated(answer);
     expect(rec.status).toBe('cancelled');
     expect(rec.words.length).toBe(8);
     expect(await answerText(page, answer)).toBe(rec.words.join(' '));
