@@ -11,7 +11,10 @@ export interface PartitionLoad {
   /** Leased messages, over every queue group. */
   inFlight: number;
   highWatermark: number;
-  /** Empty, or fully acked by every queue group and committed by every stream group, with no lease out. */
+  /**
+   * Empty, or fully acked by every queue group and committed by every stream group, with no lease out and nothing
+   * left in its outbox.
+   */
   finished: boolean;
   /** Raft entries appended but not yet applied here (a produce or a lease still on its way). */
   pending: boolean;
@@ -23,6 +26,8 @@ export interface LoadSources {
   admin: GroupAdmin;
   /** The queue groups reading a topic. */
   queueGroupsOn(topic: string): string[];
+  /** Receipts or dead-letter copies of this partition not yet relayed (its outbox): removing it would lose them. */
+  relaysPending(log: PartitionLog): boolean;
 }
 
 function streamGroupsOn(src: LoadSources, topic: string): string[] {
@@ -58,6 +63,7 @@ export function partitionLoad(src: LoadSources, log: PartitionLog): PartitionLoa
   }
   // no group reads the topic: only an empty partition is finished (nobody would ever ack the rest)
   if (hwm > log.logStart && src.queueGroupsOn(log.topic).length === 0 && streamGroupsOn(src, log.topic).length === 0) finished = false;
+  if (finished && src.relaysPending(log)) finished = false;
   const st = log.group?.node.status();
   const pending = st === undefined || st.applied < st.lastIndex;
   return {partition: log.number, load, inFlight, highWatermark: hwm, finished, pending};

@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest';
-import {MqClient} from '../../src/index.js';
+import {MqClient, MqError} from '../../src/index.js';
 import type {WireDelivery, WireProduceResult} from '../../src/protocol/wire.js';
 import type {BrokerSnapshot} from '../../src/observe/snapshots.js';
 import type {StatusModel} from '../../src/observe/status-model.js';
@@ -200,6 +200,67 @@ describe('autoscale - elastic partitions', () => {
     await read();
     expect([...seen].sort()).toEqual([...sent].sort());
     expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('autoscale - a partition whose receipts are not relayed yet is not removed (they would be lost with it)', async () => {
+    const b = await startTestBroker();
+    started.push(b);
+    const c = b.client;
+    await c.createTopic({name: 'rel', partitions: 1, autoscale: {max_partitions: 2, max_load: 5, idle_after_ms: 600_000, check_interval_ms: 20}});
+    await c.createGroup({name: 'rw', topics: ['rel'], mode: 'queue'});
+    let sent = 0;
+    await waitFor(
+      async () => {
+        await c.produce('rel', Array.from({length: 5}, () => ({value: sent++})));
+        return (await c.describeTopic('rel')).partitions === 2;
+      },
+      {intervalMs: 1, what: 'growth'},
+    );
+    // a producer hashes over the base partitions, so these name the added one: each ack owes P a receipt from there
+    const owed = 20;
+    await c.produce('rel', Array.from({length: owed}, (_, i) => ({value: `r${i}`, producer: 'P', partition: 1})));
+    // from here on the test drives the checks itself
+    const autoscaler = b.broker.queues.autoscaler;
+    autoscaler.stop();
+    // __receipts cannot be written: the receipts of the acks below wait in their partitions' outboxes
+    const receipts = b.broker.queues.receipts;
+    const append = receipts.append.bind(receipts);
+    receipts.append = () => Promise.reject(new MqError('UNAVAILABLE', 'the receipts partition is out of reach (test)'));
+    const perPartition = new Set<number>();
+    for (;;) {
+      const got = await c.lease('rw', {maxMessages: 100});
+      if (got.length === 0) break;
+      for (const m of got) perPartition.add(m.partition);
+      await ackAll(c, 'rw', got.map((m) => m.lease_id));
+    }
+    expect(perPartition).toEqual(new Set([0, 1]));
+    await c.updateTopic('rel', {autoscale: {idle_after_ms: 1}});
+    for (let i = 0; i < 10; i++) {
+      await autoscaler.tick();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await c.describeTopic('rel')).partitions).toBe(2);
+    // once they are relayed it goes, and every receipt is there
+    receipts.append = append;
+    await waitFor(
+      async () => {
+        await autoscaler.tick();
+        return (await c.describeTopic('rel')).partitions === 1;
+      },
+      {timeoutMs: 15_000, what: 'the added partition to go once its receipts are relayed'},
+    );
+    const got: unknown[] = [];
+    let cursor: number | undefined;
+    await waitFor(
+      async () => {
+        const page = await c.receipts('P', {cursor, max: 1000});
+        got.push(...page.receipts.filter((r) => r.state === 'processed'));
+        cursor = page.next_cursor;
+        return got.length >= owed;
+      },
+      {timeoutMs: 15_000, what: `all ${owed} processed receipts`},
+    );
+    expect(got).toHaveLength(owed);
   });
 
   it('autoscale - a drained partition refuses explicit produce; a topic without autoscale never changes', async () => {

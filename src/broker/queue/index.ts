@@ -4,6 +4,8 @@ import type {GroupCoordinator} from '../groups/index.js';
 import {CallbackDispatcher} from './callbacks.js';
 import {QueueService, type QueueOp} from './queue-service.js';
 import {Receipts} from './receipts.js';
+import {outboxStore} from './outbox.js';
+import type {PartitionLog} from '../partition.js';
 
 export {QueueService, type Delivery, type ConfirmOutcome} from './queue-service.js';
 export {RECEIPTS_TOPIC, type Receipt} from './receipts.js';
@@ -55,7 +57,8 @@ export function createQueues(broker: Broker, coordinator: GroupCoordinator): Que
   }, SWEEP_MS);
   sweeper.unref();
   const groupsOn = (topic: string): string[] => queueGroups().filter((g) => coordinator.definition(g).topics.includes(topic));
-  const autoscaler = new Autoscaler(broker, {queues: service, coordinator, admin: broker.groups.admin, queueGroupsOn: groupsOn});
+  const relaysPending = (log: PartitionLog): boolean => outboxStore.list(broker.store, log.pid, 1).length > 0;
+  const autoscaler = new Autoscaler(broker, {queues: service, coordinator, admin: broker.groups.admin, queueGroupsOn: groupsOn, relaysPending});
   autoscaler.start();
   return {
     service,
