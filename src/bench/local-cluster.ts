@@ -6,8 +6,10 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Agent, request} from 'undici';
 import {tlsArgs, type LocalClusterTls} from './local-cluster-tls.js';
+import {PeerProxy} from './peer-proxy.js';
 
 export type {LocalClusterTls} from './local-cluster-tls.js';
+export {PeerProxy} from './peer-proxy.js';
 
 /** Fast Raft timings for tests: 50 ms ticks, heartbeat every 100 ms, elections after 500-1000 ms. */
 export const FAST_TIMINGS = {MQ_RAFT_TICK_MS: '50', MQ_RAFT_ELECTION_TICKS: '10', MQ_RAFT_HEARTBEAT_TICKS: '2'};
@@ -68,58 +70,6 @@ export async function freePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     if (await canBind(port)) return port;
-  }
-}
-
-/**
- * A TCP proxy in front of a broker's peer listener: the address the other brokers dial. `cut()` drops every
- * connection through it (with whatever it had not passed on yet) and refuses new ones until `heal()`: a network
- * partition that, unlike SIGSTOP, loses what was in flight.
- */
-export class PeerProxy {
-  private readonly server: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  private open = true;
-  port = 0;
-
-  constructor(private readonly target: () => number) {
-    this.server = net.createServer((client) => {
-      if (!this.open) return void client.destroy();
-      const upstream = net.connect(this.target(), '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-      };
-      for (const s of [client, upstream]) {
-        s.on('error', drop);
-        s.on('close', () => (this.sockets.delete(s), drop()));
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-  }
-
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.port = port;
-  }
-
-  cut(): void {
-    this.open = false;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  heal(): void {
-    this.open = true;
-  }
-
-  async close(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 

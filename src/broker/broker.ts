@@ -12,7 +12,7 @@ import {resolveBrokerConfig, type BrokerConfig} from '../config/index.js';
 import {MqError} from '../errors.js';
 import {silentLogger, type Logger} from '../observe/logger.js';
 import {LoopDelayMonitor} from '../observe/loop-delay.js';
-import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage, type StoredMessage} from '../storage/index.js';
+import {openMemoryStore, openSqliteStore, type LogStore, type NewMessage} from '../storage/index.js';
 import {systemClock, type Clock} from '../util/clock.js';
 import {systemRandom, type Random} from '../util/random.js';
 import {VERSION} from '../version.js';
@@ -28,37 +28,10 @@ import type {ProduceMessage} from './router.js';
 import type {TopicPatch, TopicRecord, TopicSpec} from './topic-config.js';
 import {TopicRegistry} from './topics.js';
 import {ensureTopicAnywhere, InternalTopics, internalTopicSpecs} from './topic-ensure.js';
+import type {FetchRequest, FetchResult, PartitionView} from './broker-types.js';
 
 export type {Acks, ProduceItem} from './produce.js';
-
-export interface FetchRequest {
-  offset: number;
-  maxMessages: number;
-  maxBytes: number;
-  waitMs: number;
-  signal?: AbortSignal;
-}
-
-export interface FetchResult {
-  topic: string;
-  partition: number;
-  messages: StoredMessage[];
-  nextOffset: number;
-  highWatermark: number;
-  logStart: number;
-}
-
-export interface PartitionView {
-  partition: number;
-  logStart: number;
-  highWatermark: number;
-  messages: number;
-  bytes: number;
-  leader: number;
-  term: number;
-  lastIndex: number;
-  log: PartitionLog;
-}
+export type {FetchRequest, FetchResult, PartitionView} from './broker-types.js';
 
 export interface BrokerOpenOptions {
   config?: BrokerConfig;
