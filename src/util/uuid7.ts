@@ -1,7 +1,5 @@
-import {randomFillSync} from 'node:crypto';
+import {pooledRandom} from './random-pool.js';
 
-const pool = Buffer.alloc(16 * 256);
-let poolAt = pool.length;
 const HEX: string[] = Array.from({length: 256}, (_, i) => i.toString(16).padStart(2, '0'));
 let lastMs = 0;
 let seq = 0;
@@ -11,12 +9,7 @@ let seq = 0;
  * random bits. Ids from one process sort by creation, so the broker's de-duplication window grows at its end.
  */
 export function uuid7(nowMs: number = Date.now()): string {
-  if (poolAt === pool.length) {
-    randomFillSync(pool);
-    poolAt = 0;
-  }
-  const b = pool.subarray(poolAt, poolAt + 16);
-  poolAt += 16;
+  const b = pooledRandom(16);
   if (nowMs <= lastMs) {
     seq = (seq + 1) & 0xfff;
     if (seq === 0) lastMs++;

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {leaseId, parseLeaseId} from '../../src/broker/queue/lease-id.js';
-import {randomHex} from '../../src/util/random-hex.js';
+import {randomHex} from '../../src/util/random-pool.js';
+import {uuid7} from '../../src/util/uuid7.js';
 
 describe('lease ids', () => {
   it('name the partition, offset and delivery, and parse back', () => {
@@ -27,5 +28,14 @@ describe('randomHex', () => {
     expect(b).toMatch(/^[0-9a-f]{32}$/);
     expect(a).not.toBe(b);
     expect(() => randomHex(5000)).toThrow(RangeError);
+  });
+});
+
+describe('uuid7 from the shared random pool', () => {
+  it('is a version 7 UUID, sorts by creation and never repeats across refills of the pool', () => {
+    const ids = Array.from({length: 1000}, () => uuid7(1_795_000_000_000));
+    for (const id of ids.slice(0, 5)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
   });
 });

@@ -1,4 +1,4 @@
-import {randomHex} from '../../util/random-hex.js';
+import {randomHex} from '../../util/random-pool.js';
 
 /**
  * A lease id names the partition (by storage id), the offset and the delivery, plus a random part so it cannot be

@@ -66,25 +66,23 @@ export function queueRoutes(app: FastifyInstance, broker: Broker): void {
     return parseBody(schema, jsonObjectBody(req as never));
   };
 
-  const confirm = (req: FastifyRequest, group: string, kind: 'ack' | 'progress' | 'nack', ids: string[], extra: Record<string, unknown>, opts: {leaseMs?: number; delayMs?: number; error?: string} = {}): Promise<ConfirmOutcome[]> =>
-    confirmVia(broker, req, group, kind, ids, extra, opts);
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/ack', async (req, reply) => {
     const {ids, single} = idsOf(body(ackSchema, req));
-    return answer(reply, await confirm(req, req.params.group, 'ack', ids, {}), single);
+    return answer(reply, await confirmVia(broker, req, req.params.group, 'ack', ids, {}), single);
   });
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/progress', async (req, reply) => {
     const b = body(progressSchema, req);
     const {ids, single} = idsOf(b);
-    return answer(reply, await confirm(req, req.params.group, 'progress', ids, b.lease_ms === undefined ? {} : {lease_ms: b.lease_ms}, {leaseMs: b.lease_ms}), single);
+    return answer(reply, await confirmVia(broker, req, req.params.group, 'progress', ids, b.lease_ms === undefined ? {} : {lease_ms: b.lease_ms}, {leaseMs: b.lease_ms}), single);
   });
 
   app.post<{Params: {group: string}}>('/v1/groups/:group/nack', async (req, reply) => {
     const b = body(nackSchema, req);
     const {ids, single} = idsOf(b);
     const extra = {...(b.delay_ms === undefined ? {} : {delay_ms: b.delay_ms}), ...(b.error === undefined ? {} : {error: b.error})};
-    return answer(reply, await confirm(req, req.params.group, 'nack', ids, extra, {delayMs: b.delay_ms, error: b.error}), single);
+    return answer(reply, await confirmVia(broker, req, req.params.group, 'nack', ids, extra, {delayMs: b.delay_ms, error: b.error}), single);
   });
 }
 
